@@ -1,0 +1,46 @@
+# Every command a person runs goes through here. `make run` and `make test` install
+# what they need first, so both work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck unit bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+run: install
+	@echo "== A BPU worker's minimum package, May 2026 (PP 50/2025 relief month) =="
+	$(BIN)/jaring calc contribution --segment bpu --income 1000000 --month 2026-05
+	@echo "== The same worker funded by the regional budget (APBD): no relief =="
+	$(BIN)/jaring calc contribution --segment bpu --income 1000000 --month 2026-05 --funding apbd
+	@echo "== A wage earner, April 2025 =="
+	$(BIN)/jaring calc contribution --segment pu --wage 10000000 --risk-class sedang --month 2025-04
+	@echo "== Death benefit (JKM) =="
+	$(BIN)/jaring calc benefit jkm --death-date 2026-03-10 --contribution-months 40
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python bench/rules.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
