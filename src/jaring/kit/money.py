@@ -8,6 +8,7 @@ multiplied in one int64 numpy expression without losing a Rupiah.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import Enum
 from fractions import Fraction
 
@@ -64,8 +65,7 @@ def parse_rupiah(text: str | int, *, what: str = "amount") -> int:
             raise MoneyError(f"{what} cannot be negative, got {text!r}")
         if not cleaned.isdigit():
             raise MoneyError(
-                f"{what} must be a whole number of Rupiah such as 1000000 or 1.000.000, "
-                f"got {text!r}"
+                f"{what} must be a whole number of Rupiah such as 1000000 or 1.000.000, got {text!r}"
             )
         value = int(cleaned)
     if value < 0:
@@ -124,9 +124,7 @@ def divide(numerator: Int64Array, denominator: int | Int64Array, rounding: Round
     return (2 * num + den) // (2 * den)
 
 
-def apply_rate(
-    amounts: Int64Array, rate_ppm: int | Int64Array, rounding: Rounding
-) -> Int64Array:
+def apply_rate(amounts: Int64Array, rate_ppm: int | Int64Array, rounding: Rounding) -> Int64Array:
     """`amounts × rate`, rounded to whole Rupiah, element by element."""
     base = np.asarray(amounts, dtype=np.int64)
     ppm = np.asarray(rate_ppm, dtype=np.int64)
@@ -141,3 +139,11 @@ def format_rupiah(amount: int) -> str:
     """`1234567` → `Rp 1.234.567`; negative amounts keep their sign in front."""
     sign = "-" if amount < 0 else ""
     return f"{sign}Rp {abs(int(amount)):,}".replace(",", ".")
+
+
+def add_up(arrays: Iterable[Int64Array], size: int) -> Int64Array:
+    """Element-wise sum of equally long integer arrays (zeros when there are none)."""
+    total = np.zeros(size, dtype=np.int64)
+    for array in arrays:
+        total += array
+    return total

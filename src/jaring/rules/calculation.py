@@ -31,7 +31,7 @@ class Calculation:
     lines: list[Line]
     extras: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (Indonesian, English)
 
     @property
     def total(self) -> int:
@@ -49,5 +49,5 @@ class Calculation:
         }
         body.update(self.extras)
         body["warnings"] = list(self.warnings)
-        body["notes"] = list(self.notes)
+        body["notes"] = [note[1] if language == "en" else note[0] for note in self.notes]
         return body

@@ -102,9 +102,7 @@ def _programs(segment: str, programs: list[str] | tuple[str, ...] | None) -> tup
 def _refuse_other_segment(segment: str, **given: Any) -> None:
     for name, value in given.items():
         if value is not None:
-            raise InvalidInput(
-                f"--{name.replace('_', '-')} does not apply to segment {segment}"
-            )
+            raise InvalidInput(f"--{name.replace('_', '-')} does not apply to segment {segment}")
 
 
 def contribution(
@@ -137,20 +135,36 @@ def contribution(
         raise InvalidInput(f"segment {segment!r} is not known; use one of: {', '.join(SEGMENTS)}")
     if segment == "pmi":
         _refuse_other_segment(
-            "pmi", income=income, wage=wage, daily_wage=daily_wage, risk_class=risk_class,
-            sector=sector, funding=funding, months_paid=months_paid, months_late=months_late,
-            programs=programs, jkp_registered=jkp_registered, labour_intensive=labour_intensive,
+            "pmi",
+            income=income,
+            wage=wage,
+            daily_wage=daily_wage,
+            risk_class=risk_class,
+            sector=sector,
+            funding=funding,
+            months_paid=months_paid,
+            months_late=months_late,
+            programs=programs,
+            jkp_registered=jkp_registered,
+            labour_intensive=labour_intensive,
         )
         return _pmi(month, contract_months, individual, extension_months, jht, rules, usage)
     _refuse_other_segment(
-        segment, contract_months=contract_months, individual=individual,
-        extension_months=extension_months, jht=jht,
+        segment,
+        contract_months=contract_months,
+        individual=individual,
+        extension_months=extension_months,
+        jht=jht,
     )
     chosen = _programs(segment, programs)
     if segment == "bpu":
         _refuse_other_segment(
-            "bpu", wage=wage, daily_wage=daily_wage, risk_class=risk_class,
-            jkp_registered=jkp_registered, labour_intensive=labour_intensive,
+            "bpu",
+            wage=wage,
+            daily_wage=daily_wage,
+            risk_class=risk_class,
+            jkp_registered=jkp_registered,
+            labour_intensive=labour_intensive,
             months_late=months_late,
         )
         if income is None:
@@ -198,9 +212,7 @@ def contribution(
     return _contribution_calculation(segment, months, result, rules, usage)
 
 
-def _pu_wage(
-    wage: int | None, daily_wage: int | None, month: Month, rules: RuleBook, usage: Usage
-) -> int:
+def _pu_wage(wage: int | None, daily_wage: int | None, month: Month, rules: RuleBook, usage: Usage) -> int:
     if (wage is None) == (daily_wage is None):
         raise InvalidInput("a PU contribution needs exactly one of --wage or --daily-wage")
     if daily_wage is not None:
@@ -225,9 +237,7 @@ def _contribution_calculation(
             continue
         if code in ("jkk_relief", "jkm_relief"):
             names = [RELIEFS[int(c)] for c in np.unique(result.relief) if c]
-            reference = "; ".join(
-                _cite(rules, name, first_days) for name in names if name is not None
-            )
+            reference = "; ".join(_cite(rules, name, first_days) for name in names if name is not None)
         else:
             reference = _cite(rules, _LINE_PARAMS[(segment, code)], first_days)
         lines.append(Line(code, amount, reference))
@@ -242,16 +252,19 @@ def _contribution_calculation(
         extras["deferred"] = int(result.deferred.sum())
     if len(months) > 1:
         totals = result.total
-        extras["months"] = [
-            {"month": str(m), "total": int(t)} for m, t in zip(months, totals, strict=True)
-        ]
+        extras["months"] = [{"month": str(m), "total": int(t)} for m, t in zip(months, totals, strict=True)]
     extras["due_dates"] = _due_dates(segment, months[0], result, rules, usage)
     calc = Calculation("contribution", months[0].first_day, lines, extras)
     calc.warnings = usage.warnings(rules)
-    relieved = [RELIEFS[int(c)] for c in np.unique(result.relief) if c]
-    for name in relieved:
-        if name is not None:
-            calc.notes.append(f"{rules[name].label}: {rules[name].spec.description}")
+    if segment == "bpu" and int(result.government.sum()):
+        first = months[0].first_day
+        if any(rules[n].find(first) for n in ("relief.pp50_2025_transport", "relief.pp50_2025_other")):
+            calc.notes.append(
+                (
+                    "Iuran yang dibayar APBN/APBD tidak mendapat keringanan PP 50/2025 (Pasal 3 ayat (5)).",
+                    "Contributions paid from APBN/APBD get no PP 50/2025 relief (Art. 3(5)).",
+                )
+            )
     return calc
 
 
@@ -349,18 +362,30 @@ def _arrears_note(calc: Calculation, arrears: int, *, jkk: bool, employer: bool)
         )
     elif employer and arrears > 3:
         calc.notes.append(
-            "Employer more than 3 months in arrears: the employer pays the benefit first and is "
-            "reimbursed after settling the arrears and fines (PP 44/2015 Art. 38)."
+            (
+                "Tunggakan pemberi kerja lebih dari 3 bulan: pemberi kerja membayar manfaat lebih dulu "
+                "dan diganti setelah melunasi tunggakan dan denda (PP 44/2015 Pasal 38).",
+                "Employer more than 3 months in arrears: the employer pays the benefit first and is "
+                "reimbursed after settling the arrears and fines (PP 44/2015 Art. 38).",
+            )
         )
     elif jkk:
         calc.notes.append(
-            "Arrears of at most 3 months: medical care is given now; cash benefits are paid after "
-            "the participant recovers and the arrears are paid (PP 44/2015 Art. 39(1))."
+            (
+                "Tunggakan paling lama 3 bulan: pelayanan kesehatan diberikan sekarang; santunan uang "
+                "dibayar setelah sembuh dan tunggakan dilunasi (PP 44/2015 Pasal 39 ayat (1)).",
+                "Arrears of at most 3 months: medical care is given now; cash benefits are paid after "
+                "the participant recovers and the arrears are paid (PP 44/2015 Art. 39(1)).",
+            )
         )
     else:
         calc.notes.append(
-            "Arrears of at most 3 months: the funeral cost is paid now; the rest after the heirs "
-            "pay the arrears (PP 44/2015 Art. 42(1))."
+            (
+                "Tunggakan paling lama 3 bulan: biaya pemakaman dibayar sekarang; sisanya setelah ahli "
+                "waris melunasi tunggakan (PP 44/2015 Pasal 42 ayat (1)).",
+                "Arrears of at most 3 months: the funeral cost is paid now; the rest after the heirs "
+                "pay the arrears (PP 44/2015 Art. 42(1)).",
+            )
         )
 
 
@@ -405,8 +430,12 @@ def benefit_jkm(
     calc.extras["scholarship"] = _scholarship(rules, death_date, usage, eligible, min_months)
     if eligible is None:
         calc.notes.append(
-            f"The scholarship needs at least {min_months} contribution months; "
-            "give --contribution-months to check it."
+            (
+                f"Beasiswa memerlukan masa iur paling sedikit {min_months} bulan; "
+                "isi --contribution-months untuk memeriksanya.",
+                f"The scholarship needs at least {min_months} contribution months; "
+                "give --contribution-months to check it.",
+            )
         )
     return calc
 
@@ -440,9 +469,7 @@ def benefit_jkk_death(
 
 def _jkk_scholarship(calc: Calculation, rules: RuleBook, day: date, usage: Usage) -> None:
     min_months = int(rules["jkk.scholarship_min_months"].value(day, usage))
-    calc.extras["scholarship"] = _scholarship(
-        rules, day, usage, bool(calc.extras["entitled"]), min_months
-    )
+    calc.extras["scholarship"] = _scholarship(rules, day, usage, bool(calc.extras["entitled"]), min_months)
 
 
 def parse_percent(value: str | int | float | Decimal, what: str) -> int:
@@ -475,9 +502,7 @@ def benefit_jkk_disability(
     arrears = _arrears(arrears_months)
     employer = _employer_liable(segment)
     share = parse_percent(percent, "the disability percentage")
-    loss = parse_percent(
-        100 if function_loss_percent is None else function_loss_percent, "the function loss"
-    )
+    loss = parse_percent(100 if function_loss_percent is None else function_loss_percent, "the function loss")
     benefit = bf.jkk_disability(
         _one(wage), _one(share), _one(loss), _days(event_date), arrears, employer, rules, usage
     )
@@ -521,9 +546,7 @@ def benefit_jkp(
     usage = _usage(allow_unconfirmed)
     rules["jkp.benefit_formula"].value(phk_date, usage)  # "not in force" before PP 37/2021
     consecutive = contribution_months if consecutive_months is None else consecutive_months
-    benefit = bf.jkp(
-        _one(wage), _days(phk_date), _one(contribution_months), _one(consecutive), rules, usage
-    )
+    benefit = bf.jkp(_one(wage), _days(phk_date), _one(contribution_months), _one(consecutive), rules, usage)
     calc = _benefit_calculation("benefit_jkp", phk_date, benefit, rules, usage)
     window = int(rules["jkp.claim_window_months"].value(phk_date, usage))
     calc.extras["claim_deadline"] = add_months(phk_date, window).isoformat()
@@ -538,7 +561,12 @@ def benefit_jkp(
             + (f" ({consecutive} consecutive)" if run else "")
         )
     if consecutive_months is None and rules["jkp.min_consecutive_months"].find(phk_date):
-        calc.notes.append("The contribution months were taken as consecutive up to the PHK.")
+        calc.notes.append(
+            (
+                "Masa iur dianggap berturut-turut sampai PHK.",
+                "The contribution months were taken as consecutive up to the PHK.",
+            )
+        )
     return calc
 
 
@@ -594,7 +622,10 @@ def benefit_jht(
     if payable_from > event_date:
         calc.extras["payable_now"] = 0
         calc.notes.append(
-            f"Paid after the waiting period, from {payable_from.isoformat()} (Permenaker 4/2022)."
+            (
+                f"Dibayar setelah masa tunggu, mulai {payable_from.isoformat()} (Permenaker 4/2022).",
+                f"Paid after the waiting period, from {payable_from.isoformat()} (Permenaker 4/2022).",
+            )
         )
     calc.warnings = usage.warnings(rules)
     return calc

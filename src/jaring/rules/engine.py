@@ -81,9 +81,7 @@ class Parameter:
         self.path = path
         self.entries = tuple(entries)
         self._starts = np.array([day_number(e.start) for e in entries], dtype=np.int64)
-        self._ends = np.array(
-            [day_number(e.end) if e.end else _OPEN_END for e in entries], dtype=np.int64
-        )
+        self._ends = np.array([day_number(e.end) if e.end else _OPEN_END for e in entries], dtype=np.int64)
 
     name = property(lambda self: self.spec.name)
     label = property(lambda self: self.spec.label)
@@ -96,7 +94,18 @@ class Parameter:
         return self.spec.rounding
 
     def in_force(self) -> str:
-        return "; ".join(e.span() for e in self.entries)
+        """The dates covered, contiguous entries merged: 'from 2015-07-01 onwards'."""
+        spans: list[list[date | None]] = []
+        for e in self.entries:
+            if spans and spans[-1][1] == e.start:
+                spans[-1][1] = e.end
+            else:
+                spans.append([e.start, e.end])
+        return "; ".join(
+            f"from {start.isoformat() if start else ''} "
+            + (f"to {end.isoformat()} (exclusive)" if end else "onwards")
+            for start, end in spans
+        )
 
     def find(self, day: date) -> Entry | None:
         number = day_number(day)
@@ -174,7 +183,6 @@ class Parameter:
         values = table[idx]  # idx −1 picks the trailing default
         return np.where(needed, values, 0) if mask is not None else values
 
-
     def keyed(
         self,
         days: npt.NDArray[np.int64],
@@ -223,24 +231,21 @@ class Parameter:
             caps[i] = entry.value
         return np.where(mask, np.minimum(base, caps[idx]), 0)
 
-    def _check_rows(
-        self, idx: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_], usage: Usage
-    ) -> None:
+    def _check_rows(self, idx: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_], usage: Usage) -> None:
         """Refuse (or record) the unconfirmed entries that masked rows rely on."""
         for i, entry in enumerate(self.entries):
             if entry.unconfirmed and (mask & (idx == i)).any():
                 self._check(entry, usage)
 
-    def _required(
-        self, days: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]
-    ) -> npt.NDArray[np.int64]:
+    def _required(self, days: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
         idx = self.indices(days)
         missing = mask & (idx < 0)
         if missing.any():
             first = from_day_number(int(days[np.argmax(missing)]))
             raise NotInForce(
-                f"{self.label} ({self.name}) is not in force on {first.isoformat()} "
-                f"({int(missing.sum())} rows); it is in force {self.in_force()}."
+                f"{self.label} ({self.name}) is not in force on {first.isoformat()}"
+                + (f" ({int(missing.sum())} rows)" if missing.sum() > 1 else "")
+                + f"; it is in force {self.in_force()}."
             )
         return idx
 
@@ -282,10 +287,21 @@ def default_rulebook() -> RuleBook:
     return RuleBook.load(*dirs)
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """Leaves dates as text so that the schema, not the YAML parser, judges them
+    and an impossible date is reported with its key."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_parameter(path: Path, *, root: Path | None = None) -> Parameter:
     shown = str(path.relative_to(root.parent)) if root else str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText)
     except yaml.YAMLError as exc:
         raise ParameterFileError(shown, "(file)", f"not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
@@ -367,7 +383,7 @@ def _list(raw: Any) -> list[Any]:
 def _whole(raw: Any, what: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise ValueError(f"expected {what}, got {raw!r}")
-    return raw
+    return int(raw)
 
 
 def _field(kind: FieldType, raw: Any) -> Any:

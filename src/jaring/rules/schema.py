@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -80,7 +81,7 @@ class ParameterFile(BaseModel):
     @field_validator("values")
     @classmethod
     def _ordered_without_overlap(cls, values: list[ValueEntry]) -> list[ValueEntry]:
-        for i, (earlier, later) in enumerate(zip(values, values[1:], strict=False), start=1):
+        for i, (earlier, later) in enumerate(pairwise(values), start=1):
             if later.valid_from <= earlier.valid_from:
                 raise ValueError(f"entry {i} starts on or before entry {i - 1}; list them by date")
             if earlier.valid_to is not None and earlier.valid_to > later.valid_from:

@@ -7,11 +7,13 @@ Arrears follow PP 44/2015 Art. 38-39 (JKK) and Art. 42 (JKM).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
-from jaring.kit.money import RATE_SCALE, Int64Array, Rounding, apply_rate, divide
+from jaring.kit.money import RATE_SCALE, Int64Array, Rounding, add_up, apply_rate, divide
+from jaring.kit.periods import from_day_number
 from jaring.rules.engine import Parameter, RuleBook, Usage
 from jaring.rules.errors import InvalidInput
 
@@ -29,9 +31,7 @@ class Benefit:
 
     @property
     def total(self) -> Int64Array:
-        if not self.lines:
-            return np.zeros(len(self.entitled), dtype=np.int64)
-        return np.sum(np.stack(list(self.lines.values())), axis=0)
+        return add_up(self.lines.values(), len(self.entitled))
 
 
 def _all(days: Int64Array) -> BoolArray:
@@ -70,7 +70,7 @@ def jkm(days: Int64Array, arrears: Int64Array, rules: RuleBook, usage: Usage) ->
         "jkm_funeral": _amount(rules, "jkm.funeral", days, usage),
     }
     behind, beyond = arrears_states(arrears, days, rules, usage)
-    total = sum(lines.values())
+    total = add_up(lines.values(), len(days))
     payable_now = np.where(behind, lines["jkm_funeral"], total)
     sources = {code: code.replace("jkm_", "jkm.") for code in lines}
     return _finish(lines, ~beyond, payable_now, sources)
@@ -115,7 +115,9 @@ def jkk_death(
         "jkk_funeral": _amount(rules, "jkk.funeral", days, usage),
         "jkk_periodic": _amount(rules, "jkk.periodic", days, usage),
     }
-    entitled, now = _jkk_arrears(sum(lines.values()), arrears, employer_liable, days, rules, usage)
+    entitled, now = _jkk_arrears(
+        add_up(lines.values(), len(days)), arrears, employer_liable, days, rules, usage
+    )
     sources = {
         "jkk_death": "jkk.death_multiplier",
         "jkk_funeral": "jkk.funeral",
@@ -145,15 +147,15 @@ def jkk_disability(
     mult_total = rules["jkk.total_disability_multiplier"].scalars(days, usage, mask=total)
     mult_partial = rules["jkk.partial_disability_multiplier"].scalars(days, usage, mask=partial)
     periodic = rules["jkk.periodic"].scalars(days, usage, mask=total)
-    partial_amount = divide(
-        wage * mult_partial * percent * function_loss, full * full, Rounding.HALF_UP
-    )
+    partial_amount = divide(wage * mult_partial * percent * function_loss, full * full, Rounding.HALF_UP)
     lines = {
         "jkk_total_disability": np.where(total, wage * mult_total, 0),
         "jkk_periodic": np.where(total, periodic, 0),
         "jkk_partial_disability": np.where(partial, partial_amount, 0),
     }
-    entitled, now = _jkk_arrears(sum(lines.values()), arrears, employer_liable, days, rules, usage)
+    entitled, now = _jkk_arrears(
+        add_up(lines.values(), len(days)), arrears, employer_liable, days, rules, usage
+    )
     sources = {
         "jkk_total_disability": "jkk.total_disability_multiplier",
         "jkk_periodic": "jkk.periodic",
@@ -191,7 +193,9 @@ def stmb(
             lines[code] = lines.get(code, np.zeros(len(days), dtype=np.int64)) + np.where(
                 entry_rows, monthly * in_tier, 0
             )
-    entitled, now = _jkk_arrears(sum(lines.values()), arrears, employer_liable, days, rules, usage)
+    entitled, now = _jkk_arrears(
+        add_up(lines.values(), len(days)), arrears, employer_liable, days, rules, usage
+    )
     return _finish(lines, entitled, now, dict.fromkeys(lines, "jkk.stmb_tiers"))
 
 
@@ -210,9 +214,7 @@ def _records_by_entry(
     return groups
 
 
-def _date(number: np.int64) -> object:
-    from jaring.kit.periods import from_day_number
-
+def _date(number: np.int64) -> date:
     return from_day_number(int(number))
 
 
@@ -247,7 +249,9 @@ def jkp(
             lines[code] = lines.get(code, np.zeros(len(days), dtype=np.int64)) + np.where(
                 rows, monthly * tier["months"], 0
             )
-    return _finish(lines, entitled, sum(lines.values()), dict.fromkeys(lines, "jkp.benefit_tiers"))
+    return _finish(
+        lines, entitled, add_up(lines.values(), len(days)), dict.fromkeys(lines, "jkp.benefit_tiers")
+    )
 
 
 JHT_REASONS = (
@@ -281,9 +285,7 @@ def jht_partial(
     housing_amount = apply_rate(
         balance, housing_param.scalars(days, usage, mask=everyone), housing_param.rounding
     )
-    other_amount = apply_rate(
-        balance, other_param.scalars(days, usage, mask=everyone), other_param.rounding
-    )
+    other_amount = apply_rate(balance, other_param.scalars(days, usage, mask=everyone), other_param.rounding)
     amount = np.where(housing, housing_amount, other_amount)
     entitled = membership_months >= needed
     sources = {"jht_partial": "jht.partial_min_membership_months"}

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from jaring.kit.money import RATE_SCALE, Int64Array, Rounding, apply_rate
+from jaring.kit.money import RATE_SCALE, Int64Array, Rounding, add_up, apply_rate
 from jaring.kit.periods import from_day_number
 from jaring.rules.engine import RuleBook, Usage
 from jaring.rules.errors import InvalidInput
@@ -92,7 +92,7 @@ class ContributionResult:
 
     @property
     def total(self) -> Int64Array:
-        return np.sum(np.stack(list(self.lines.values())), axis=0)
+        return add_up(self.lines.values(), len(self.relief))
 
     @property
     def deferred(self) -> Int64Array:
@@ -158,12 +158,12 @@ def contributions(
 
     late = pu & (cols.months_late > 0)
     if late.any():
-        due = sum(lines[c] for c in LINE_CODES if c != "late_fine")
+        due = add_up((lines[c] for c in LINE_CODES if c != "late_fine"), len(cols))
         fine = rules["pu.late_fine_rate"]
         rate = fine.scalars(m, usage, mask=late)
         lines["late_fine"] = apply_rate(np.where(late, due * cols.months_late, 0), rate, fine.rounding)
 
-    total = np.sum(np.stack(list(lines.values())), axis=0)
+    total = add_up(lines.values(), len(cols))
     worker_pu = lines["jht_worker"] + lines["jp_worker"] + lines["jp_worker_deferral"]
     self_paid = bpu & (cols.funding == FUNDING_SELF)
     worker = np.where(self_paid, total, np.where(pu, worker_pu, 0))
@@ -206,9 +206,9 @@ def _check_bpu_income(
             bad = ~np.isin(incomes, levels)
             shown = ", ".join(f"Rp{v:,}".replace(",", ".") for v in levels)
             reason = (
-                f"is not a declared income level in force (listed: {shown}; the full Lampiran II "
-                "list is not transcribed yet: set income mode 'any' to accept any income of at "
-                "least the lowest level)"
+                f"is not a declared income level in force (listed: {shown}); the full Lampiran II "
+                "list is not transcribed yet, so use --income-mode any (or JARING_BPU_INCOME=any) "
+                "to accept any income of at least the lowest level"
             )
         if bad.any():
             first = int(incomes[np.argmax(bad)])
