@@ -194,7 +194,8 @@ def test_unconfirmed_values_need_an_explicit_flag():
     allowed = run(*args, "--allow-unconfirmed")
     assert allowed.returncode == 0, allowed.stderr
     body = json.loads(allowed.stdout)
-    assert body["warnings"] and "jp_wage_cap" in body["warnings"][0]
+    assert len(body["warnings"]) == 1
+    assert "jp_wage_cap" in body["warnings"][0]
 
 
 def test_rules_show_lists_parameters_and_one_history():
@@ -207,4 +208,5 @@ def test_rules_show_lists_parameters_and_one_history():
     assert [h["from"] for h in body["history"]][:2] == ["2015-07-01", "2016-03-01"]
     assert body["history"][-1]["confidence"] == "U"
     table = run("rules", "show", "jkm.funeral", "--date", "2019-12-01")
-    assert "Rp 3.000.000" in table.stdout and "PP 82/2019" in table.stdout
+    assert "Rp 3.000.000" in table.stdout
+    assert "PP 82/2019" in table.stdout

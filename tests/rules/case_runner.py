@@ -72,8 +72,11 @@ def differences(calculator: str, case: dict[str, Any]) -> list[str]:
         if got != want:
             problems.append(f"lines {got} != {want}")
     for key in EXACT_KEYS:
-        if key in expected and body.get(key) != expected[key]:
-            problems.append(f"{key} {body.get(key)!r} != {expected[key]!r}")
+        want = expected.get(key)
+        if isinstance(want, date):
+            want = want.isoformat()
+        if key in expected and body.get(key) != want:
+            problems.append(f"{key} {body.get(key)!r} != {want!r}")
     for key in PARTIAL_KEYS:
         for sub, value in (expected.get(key) or {}).items():
             if (body.get(key) or {}).get(sub) != value:

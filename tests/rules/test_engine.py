@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from jaring.kit.periods import day_number
-from jaring.rules.engine import PARAMETERS_DIR, RuleBook, Usage, load_parameter
+from jaring.rules.engine import PARAMETERS_DIR, Days, RuleBook, Usage, load_parameter
 from jaring.rules.errors import NotInForce, ParameterFileError, UnconfirmedValue
 
 VALID = """\
@@ -18,12 +18,14 @@ values:
   - from: 2020-01-01
     value: 100
     confidence: A
-    reference: {regulation: PP 1/2020, article: Pasal 1, published: 2019-12-01, checked: 2026-01-01, source: test}
+    reference:
+      {regulation: PP 1/2020, article: Pasal 1, published: 2019-12-01, checked: 2026-01-01, source: test}
   - from: 2021-01-01
     to: 2022-01-01
     value: 200
     confidence: B
-    reference: {regulation: PP 2/2021, article: Pasal 2, published: 2020-12-01, checked: 2026-01-01, source: test}
+    reference:
+      {regulation: PP 2/2021, article: Pasal 2, published: 2020-12-01, checked: 2026-01-01, source: test}
 """
 
 
@@ -40,7 +42,8 @@ def test_every_packaged_parameter_loads_and_cites_its_regulation():
     assert len(book) >= 50
     for name in book:
         for entry in book[name].entries:
-            assert entry.reference.regulation and entry.reference.article
+            assert entry.reference.regulation
+            assert entry.reference.article
             assert entry.confidence in "ABCU"
 
 
@@ -59,9 +62,9 @@ def test_lookup_respects_half_open_ranges(tmp_path):
 def test_vectorised_lookup_matches_scalar_lookup(tmp_path):
     param = load_parameter(write(tmp_path, VALID))
     days = [date(2020, 1, 1), date(2020, 6, 1), date(2021, 1, 1), date(2021, 12, 31)]
-    numbers = np.array([day_number(d) for d in days], dtype=np.int64)
+    numbers = Days([day_number(d) for d in days])
     assert param.scalars(numbers, Usage()).tolist() == [param.value(d, Usage()) for d in days]
-    outside = np.array([day_number(date(2023, 1, 1))], dtype=np.int64)
+    outside = Days([day_number(date(2023, 1, 1))])
     assert param.scalars(outside, Usage(), default=0).tolist() == [0]
 
 
@@ -113,7 +116,7 @@ def test_an_unknown_value_is_refused_even_when_unconfirmed_values_are_allowed(tm
 
 def test_an_unconfirmed_cap_blocks_only_wages_above_its_known_floor():
     cap = RuleBook.load(PARAMETERS_DIR)["pu.jp_wage_cap"]
-    may_2026 = np.array([day_number(date(2026, 5, 1))] * 2, dtype=np.int64)
+    may_2026 = Days([day_number(date(2026, 5, 1))] * 2)
     everyone = np.ones(2, dtype=bool)
     below = np.array([5_000_000, 10_547_400], dtype=np.int64)
     assert cap.cap(below, may_2026, Usage(), mask=everyone).tolist() == [5_000_000, 10_547_400]

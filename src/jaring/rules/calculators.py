@@ -17,7 +17,7 @@ from jaring.kit import config
 from jaring.kit.money import Int64Array
 from jaring.kit.periods import Month, add_months, day_number, next_working_day
 from jaring.rules.calculation import Calculation, Line
-from jaring.rules.engine import RuleBook, Usage, default_rulebook
+from jaring.rules.engine import Days, RuleBook, Usage, default_rulebook
 from jaring.rules.errors import InvalidInput
 from jaring.rules.formulas import benefits as bf
 from jaring.rules.formulas.codes import (
@@ -66,8 +66,8 @@ def _one(value: int) -> Int64Array:
     return np.array([value], dtype=np.int64)
 
 
-def _days(*days: date) -> Int64Array:
-    return np.array([day_number(d) for d in days], dtype=np.int64)
+def _days(*days: date) -> Days:
+    return Days(np.array([day_number(d) for d in days], dtype=np.int64))
 
 
 def _cite(rules: RuleBook, name: str, days: list[date]) -> str:
@@ -191,7 +191,7 @@ def contribution(
     first_days = [m.first_day for m in months]
     n = len(months)
     cols = ContributionColumns(
-        month=_days(*first_days),
+        month=_days(*first_days).numbers,
         segment=np.full(n, SEGMENT_BPU if segment == "bpu" else SEGMENT_PU, dtype=np.int8),
         base=np.full(n, base, dtype=np.int64),
         programs=np.full(n, program_bits(chosen), dtype=np.int8),
@@ -605,8 +605,6 @@ def benefit_jht(
     payable_from = event_date
     if reason in bf.JHT_ONLY_AFTER_PERMENAKER_4_2022:
         param = "jht.waiting_months" if reason in bf.JHT_WAITING else "jht.bpu_stop_work"
-        if reason == "contract_end":
-            param = "jht.waiting_months"
         wait = int(rules[param].value(event_date, usage))
         if reason in bf.JHT_WAITING:
             payable_from = add_months(event_date, wait)

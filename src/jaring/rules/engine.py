@@ -151,16 +151,22 @@ class Parameter:
             )
         usage.unconfirmed[(self.name, found.start)] = found
 
-    def indices(self, days: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Entry index per element of `days` (day numbers), −1 where nothing is in force."""
-        idx = np.searchsorted(self._starts, days, side="right").astype(np.int64) - 1
+    def _grid(self, days: Days) -> npt.NDArray[np.int64]:
+        """Entry index for every day of the batch's date range (−1: nothing in force)."""
+        idx = np.searchsorted(self._starts, days.grid, side="right").astype(np.int64) - 1
         safe = np.maximum(idx, 0)
-        outside = (idx < 0) | (days >= self._ends[safe])
-        return np.where(outside, -1, idx)
+        return np.where((idx < 0) | (days.grid >= self._ends[safe]), -1, idx)
+
+    def indices(self, days: Days) -> npt.NDArray[np.int64]:
+        """Entry index per element, −1 where nothing is in force."""
+        return self._grid(days)[days.offsets]
+
+    def in_force_at(self, days: Days) -> npt.NDArray[np.bool_]:
+        return (self._grid(days) >= 0)[days.offsets]
 
     def scalars(
         self,
-        days: npt.NDArray[np.int64],
+        days: Days,
         usage: Usage,
         *,
         default: int | None = None,
@@ -173,19 +179,20 @@ class Parameter:
         """
         if self.kind not in ("amount", "rate", "integer"):
             raise TypeError(f"{self.name} is a {self.kind}, not a scalar")
-        needed = np.ones(days.shape, dtype=bool) if mask is None else mask
-        idx = self.indices(days) if default is not None else self._required(days, needed)
+        grid = self._grid(days)
+        if default is None:
+            self._require(days, grid, mask)
+        self._check_rows(days, grid, mask, usage)
         table = np.array(
             [e.value if e.value is not None else 0 for e in self.entries] + [default or 0],
             dtype=np.int64,
         )
-        self._check_rows(idx, needed, usage)
-        values = table[idx]  # idx −1 picks the trailing default
-        return np.where(needed, values, 0) if mask is not None else values
+        values = table[grid][days.offsets]  # index −1 picks the trailing default
+        return values if mask is None else np.where(mask, values, 0)
 
     def keyed(
         self,
-        days: npt.NDArray[np.int64],
+        days: Days,
         keys: npt.NDArray[np.int8],
         usage: Usage,
         *,
@@ -194,19 +201,23 @@ class Parameter:
         """Vectorised lookup of a `rate_by_key` parameter; `keys` index `spec.keys`."""
         if self.kind != "rate_by_key":
             raise TypeError(f"{self.name} is a {self.kind}, not a rate_by_key")
-        idx = self._required(days, mask)
+        grid = self._grid(days)
+        self._require(days, grid, mask)
+        self._check_rows(days, grid, mask, usage)
         names = self.spec.keys or []
         table = np.zeros((len(self.entries) + 1, len(names)), dtype=np.int64)
-        self._check_rows(idx, mask, usage)
         for i, entry in enumerate(self.entries):
             if entry.value is not None:
                 table[i] = [entry.value[k] for k in names]
-        return np.where(mask, table[idx, np.clip(keys, 0, len(names) - 1)], 0)
+        flat = table[grid].ravel()
+        width = len(names)
+        values = flat[days.offsets * width + np.clip(keys, 0, width - 1)]
+        return np.where(mask, values, 0)
 
     def cap(
         self,
         base: npt.NDArray[np.int64],
-        days: npt.NDArray[np.int64],
+        days: Days,
         usage: Usage,
         *,
         mask: npt.NDArray[np.bool_],
@@ -216,38 +227,77 @@ class Parameter:
         An unconfirmed cap with a known lower bound does not block rows whose base
         is at or below that bound: for them the result is exact whatever the cap.
         """
-        idx = self._required(days, mask)
+        grid = self._grid(days)
+        self._require(days, grid, mask)
         caps = np.zeros(len(self.entries) + 1, dtype=np.int64)
         for i, entry in enumerate(self.entries):
-            rows = mask & (idx == i)
+            caps[i] = entry.value if entry.value is not None else 0
+            if not entry.unconfirmed or not (grid == i).any():
+                continue
+            rows = mask & (grid == i)[days.offsets]
             if not rows.any():
                 continue
-            if entry.unconfirmed and entry.lower_bound is not None:
-                binding = rows & (base > entry.lower_bound)
-                if not binding.any():
-                    caps[i] = entry.lower_bound
-                    continue
+            if entry.lower_bound is not None and not (rows & (base > entry.lower_bound)).any():
+                caps[i] = entry.lower_bound
+                continue
             self._check(entry, usage)
-            caps[i] = entry.value
-        return np.where(mask, np.minimum(base, caps[idx]), 0)
+        return np.where(mask, np.minimum(base, caps[grid][days.offsets]), 0)
 
-    def _check_rows(self, idx: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_], usage: Usage) -> None:
-        """Refuse (or record) the unconfirmed entries that masked rows rely on."""
+    def _check_rows(
+        self,
+        days: Days,
+        grid: npt.NDArray[np.int64],
+        mask: npt.NDArray[np.bool_] | None,
+        usage: Usage,
+    ) -> None:
+        """Refuse (or record) the unconfirmed entries that the rows rely on."""
         for i, entry in enumerate(self.entries):
-            if entry.unconfirmed and (mask & (idx == i)).any():
+            if not entry.unconfirmed:
+                continue
+            hit = grid == i
+            if not hit.any():
+                continue
+            rows = hit[days.offsets]
+            if mask is not None:
+                rows &= mask
+            if rows.any():
                 self._check(entry, usage)
 
-    def _required(self, days: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        idx = self.indices(days)
-        missing = mask & (idx < 0)
+    def _require(self, days: Days, grid: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_] | None) -> None:
+        missing_grid = grid < 0
+        if not missing_grid.any():
+            return
+        missing = missing_grid[days.offsets]
+        if mask is not None:
+            missing &= mask
         if missing.any():
-            first = from_day_number(int(days[np.argmax(missing)]))
+            first = from_day_number(int(days.numbers[np.argmax(missing)]))
+            count = int(missing.sum())
             raise NotInForce(
                 f"{self.label} ({self.name}) is not in force on {first.isoformat()}"
-                + (f" ({int(missing.sum())} rows)" if missing.sum() > 1 else "")
+                + (f" ({count} rows)" if count > 1 else "")
                 + f"; it is in force {self.in_force()}."
             )
-        return idx
+
+
+class Days:
+    """A column of dates (as day numbers) prepared once for many parameter lookups.
+
+    Each parameter is evaluated on every day of the batch's range (a few thousand
+    at most) and gathered per row, instead of searched once per row.
+    """
+
+    def __init__(self, numbers: npt.ArrayLike) -> None:
+        self.numbers = np.asarray(numbers, dtype=np.int64)
+        low = int(self.numbers.min()) if self.numbers.size else 0
+        high = int(self.numbers.max()) if self.numbers.size else 0
+        if high - low > 200_000:
+            raise ValueError("dates in one batch must lie within about 500 years")
+        self.grid = np.arange(low, high + 1, dtype=np.int64)
+        self.offsets = self.numbers - low
+
+    def __len__(self) -> int:
+        return len(self.numbers)
 
 
 class RuleBook(Mapping[str, Parameter]):

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from jaring.kit.money import RATE_SCALE, Int64Array, Rounding, add_up, apply_rate, divide
 from jaring.kit.periods import from_day_number
-from jaring.rules.engine import Parameter, RuleBook, Usage
+from jaring.rules.engine import Days, Parameter, RuleBook, Usage
 from jaring.rules.errors import InvalidInput
 
 BoolArray = npt.NDArray[np.bool_]
@@ -34,16 +34,16 @@ class Benefit:
         return add_up(self.lines.values(), len(self.entitled))
 
 
-def _all(days: Int64Array) -> BoolArray:
+def _all(days: Days) -> BoolArray:
     return np.ones(len(days), dtype=bool)
 
 
-def _amount(rules: RuleBook, name: str, days: Int64Array, usage: Usage) -> Int64Array:
+def _amount(rules: RuleBook, name: str, days: Days, usage: Usage) -> Int64Array:
     return rules[name].scalars(days, usage, mask=_all(days))
 
 
 def arrears_states(
-    arrears: Int64Array, days: Int64Array, rules: RuleBook, usage: Usage
+    arrears: Int64Array, days: Days, rules: RuleBook, usage: Usage
 ) -> tuple[BoolArray, BoolArray]:
     """(within the limit but behind, beyond the limit) per element."""
     if (arrears < 0).any():
@@ -62,7 +62,7 @@ def _finish(
     return Benefit(kept, entitled, np.where(entitled, payable_now, 0), sources)
 
 
-def jkm(days: Int64Array, arrears: Int64Array, rules: RuleBook, usage: Usage) -> Benefit:
+def jkm(days: Days, arrears: Int64Array, rules: RuleBook, usage: Usage) -> Benefit:
     """Death not caused by work (PP 44/2015 Art. 34 as amended by PP 82/2019)."""
     lines = {
         "jkm_lump_sum": _amount(rules, "jkm.lump_sum", days, usage),
@@ -77,7 +77,7 @@ def jkm(days: Int64Array, arrears: Int64Array, rules: RuleBook, usage: Usage) ->
 
 
 def scholarship_eligible(
-    days: Int64Array, contribution_months: Int64Array, rules: RuleBook, usage: Usage, *, jkk: bool
+    days: Days, contribution_months: Int64Array, rules: RuleBook, usage: Usage, *, jkk: bool
 ) -> BoolArray:
     name = "jkk.scholarship_min_months" if jkk else "jkm.scholarship_min_months"
     needed: Int64Array = _amount(rules, name, days, usage)
@@ -88,7 +88,7 @@ def _jkk_arrears(
     amount_total: Int64Array,
     arrears: Int64Array,
     employer_liable: BoolArray,
-    days: Int64Array,
+    days: Days,
     rules: RuleBook,
     usage: Usage,
 ) -> tuple[BoolArray, Int64Array]:
@@ -96,13 +96,13 @@ def _jkk_arrears(
     Art. 38 (PU): beyond → the employer pays first and is reimbursed after settling."""
     behind, beyond = arrears_states(arrears, days, rules, usage)
     entitled = ~beyond | employer_liable
-    payable_now = np.where(behind | beyond, 0, amount_total)
-    return entitled, payable_now
+    withheld = np.where(employer_liable, beyond, behind | beyond)
+    return entitled, np.where(withheld, 0, amount_total)
 
 
 def jkk_death(
     wage: Int64Array,
-    days: Int64Array,
+    days: Days,
     arrears: Int64Array,
     employer_liable: BoolArray,
     rules: RuleBook,
@@ -130,7 +130,7 @@ def jkk_disability(
     wage: Int64Array,
     percent: Int64Array,
     function_loss: Int64Array,
-    days: Int64Array,
+    days: Days,
     arrears: Int64Array,
     employer_liable: BoolArray,
     rules: RuleBook,
@@ -172,7 +172,7 @@ def tier_code(prefix: str, rate_ppm: int) -> str:
 def stmb(
     wage: Int64Array,
     months: Int64Array,
-    days: Int64Array,
+    days: Days,
     arrears: Int64Array,
     employer_liable: BoolArray,
     rules: RuleBook,
@@ -200,12 +200,12 @@ def stmb(
 
 
 def _records_by_entry(
-    param: Parameter, days: Int64Array, usage: Usage
+    param: Parameter, days: Days, usage: Usage
 ) -> list[tuple[BoolArray, tuple[dict[str, int], ...]]]:
     """Rows grouped by the records entry in force, failing on rows with none or an unknown one."""
     idx = param.indices(days)
     if (idx < 0).any():
-        param.entry(_date(days[np.argmax(idx < 0)]))
+        param.entry(_date(days.numbers[np.argmax(idx < 0)]))
     groups = []
     for i, entry in enumerate(param.entries):
         rows = idx == i
@@ -220,7 +220,7 @@ def _date(number: np.int64) -> date:
 
 def jkp(
     wage: Int64Array,
-    days: Int64Array,
+    days: Days,
     contribution_months: Int64Array,
     consecutive_months: Int64Array,
     rules: RuleBook,
@@ -266,14 +266,14 @@ JHT_REASONS = (
     "partial_other",
 )
 JHT_WAITING = ("resignation", "dismissal")
-JHT_ONLY_AFTER_PERMENAKER_4_2022 = ("resignation", "dismissal", "contract_end", "bpu_stopped")
+JHT_ONLY_AFTER_PERMENAKER_4_2022 = ("resignation", "dismissal", "bpu_stopped")
 
 
 def jht_partial(
     balance: Int64Array,
     membership_months: Int64Array,
     housing: BoolArray,
-    days: Int64Array,
+    days: Days,
     rules: RuleBook,
     usage: Usage,
 ) -> Benefit:

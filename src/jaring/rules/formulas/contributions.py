@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from jaring.kit.money import RATE_SCALE, Int64Array, Rounding, add_up, apply_rate
 from jaring.kit.periods import from_day_number
-from jaring.rules.engine import RuleBook, Usage
+from jaring.rules.engine import Days, RuleBook, Usage
 from jaring.rules.errors import InvalidInput
 from jaring.rules.formulas.codes import (
     FUNDING_SELF,
@@ -106,7 +106,7 @@ def contributions(
     *,
     income_mode: IncomeMode = "listed",
 ) -> ContributionResult:
-    m = cols.month
+    m = Days(cols.month)
     bpu = cols.segment == SEGMENT_BPU
     pu = cols.segment == SEGMENT_PU
     if (~(bpu | pu)).any():
@@ -114,7 +114,7 @@ def contributions(
     programs = cols.programs
     takes = {bit: (programs & bit) != 0 for bit in (JKK, JKM, JHT, JP)}
     _check_programs(bpu, pu, takes)
-    _check_bpu_income(cols, bpu, rules, usage, income_mode)
+    _check_bpu_income(cols, m, bpu, rules, usage, income_mode)
 
     zero = np.zeros(len(cols), dtype=np.int64)
     lines = {code: zero for code in LINE_CODES}
@@ -145,7 +145,7 @@ def contributions(
         lines["jp_employer"] = rate_line("pu.jp_employer_rate", pu_jp, jp_base)
         lines["jp_worker"] = rate_line("pu.jp_worker_rate", pu_jp, jp_base)
 
-    relief_code = _relief_codes(cols, bpu, pu, rules, usage)
+    relief_code = _relief_codes(cols, m, bpu, pu, rules, usage)
     lines["jkk_relief"] = _relieve(lines["jkk"], relief_code, rules, usage, m, jkm=False)
     lines["jkm_relief"] = _relieve(lines["jkm"], relief_code, rules, usage, m, jkm=True)
     if pu_jp.any():
@@ -169,7 +169,7 @@ def contributions(
     worker = np.where(self_paid, total, np.where(pu, worker_pu, 0))
     government = np.where(bpu & ~self_paid, total, 0)
     employer = np.where(pu, total - worker_pu, 0)
-    allocation = _jkp_allocation(cols, pu, lines, rules, usage)
+    allocation = _jkp_allocation(cols, m, pu, lines, rules, usage)
     return ContributionResult(lines, relief_code, worker, employer, government, allocation)
 
 
@@ -186,12 +186,12 @@ def _check_programs(bpu: BoolArray, pu: BoolArray, takes: dict[int, BoolArray]) 
 
 
 def _check_bpu_income(
-    cols: ContributionColumns, bpu: BoolArray, rules: RuleBook, usage: Usage, mode: IncomeMode
+    cols: ContributionColumns, m: Days, bpu: BoolArray, rules: RuleBook, usage: Usage, mode: IncomeMode
 ) -> None:
     if not bpu.any():
         return
     param = rules["bpu.income_levels"]
-    idx = param.indices(cols.month)
+    idx = param.indices(m)
     for i, entry in enumerate(param.entries):
         rows = bpu & (idx == i)
         if not rows.any():
@@ -219,7 +219,7 @@ def _check_bpu_income(
                 + (f"; {count} rows affected" if count > 1 else "")
             )
     if (bpu & (idx < 0)).any():
-        param.entry(_first_day(cols.month[bpu & (idx < 0)]))
+        param.entry(_first_day(m.numbers[bpu & (idx < 0)]))
 
 
 def _first_day(days: Int64Array) -> date:
@@ -227,13 +227,12 @@ def _first_day(days: Int64Array) -> date:
 
 
 def _relief_codes(
-    cols: ContributionColumns, bpu: BoolArray, pu: BoolArray, rules: RuleBook, usage: Usage
+    cols: ContributionColumns, m: Days, bpu: BoolArray, pu: BoolArray, rules: RuleBook, usage: Usage
 ) -> Int8Array:
     """Which relief programme applies to each row (they never overlap in time)."""
     code = np.full(len(cols), RELIEF_NONE, dtype=np.int8)
     if not cols.relief.any():
         return code
-    m = cols.month
     self_paid_bpu = bpu & (cols.funding == FUNDING_SELF) & cols.relief
     candidates = (
         (RELIEF_PP49, (bpu | pu) & cols.relief),
@@ -244,7 +243,7 @@ def _relief_codes(
     for relief, eligible in candidates:
         name = RELIEFS[relief]
         assert name is not None
-        in_force = rules[name].indices(m) >= 0
+        in_force = rules[name].in_force_at(m)
         code = np.where(eligible & in_force, np.int8(relief), code)
     return code
 
@@ -254,7 +253,7 @@ def _relieve(
     relief_code: Int8Array,
     rules: RuleBook,
     usage: Usage,
-    month: Int64Array,
+    month: Days,
     *,
     jkm: bool,
 ) -> Int64Array:
@@ -281,6 +280,7 @@ def _payable(amount: Int64Array, waived: Int64Array, rounding: Rounding) -> Int6
 
 def _jkp_allocation(
     cols: ContributionColumns,
+    m: Days,
     pu: BoolArray,
     lines: dict[str, Int64Array],
     rules: RuleBook,
@@ -291,9 +291,8 @@ def _jkp_allocation(
     The bill does not change; part of it is counted as JKP contribution, and the
     government adds its own share. Computed on the JKP wage (capped).
     """
-    m = cols.month
     cap = rules["jkp.wage_cap"]
-    rows = pu & cols.jkp_registered & (cap.indices(m) >= 0)
+    rows = pu & cols.jkp_registered & cap.in_force_at(m)
     jkk_paid = lines["jkk"] + lines["jkk_relief"]
     jkm_paid = lines["jkm"] + lines["jkm_relief"]
     zero = np.zeros(len(cols), dtype=np.int64)

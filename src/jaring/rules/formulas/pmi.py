@@ -6,12 +6,12 @@ import numpy as np
 import numpy.typing as npt
 
 from jaring.kit.money import Int64Array
-from jaring.rules.engine import RuleBook, Usage
+from jaring.rules.engine import Days, RuleBook, Usage
 from jaring.rules.errors import InvalidInput
 
 
 def pmi_contributions(
-    days: Int64Array,
+    days: Days,
     contract_months: Int64Array,
     individual: npt.NDArray[np.bool_],
     extension_months: Int64Array,
