@@ -90,7 +90,7 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--loop-rows", type=int, default=100_000)
-    parser.add_argument("--chunk", type=int, default=1_000_000)
+    parser.add_argument("--chunk", type=int, default=262_144)
     parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args()
 

@@ -121,12 +121,12 @@ def contributions(
 
     def rate_line(name: str, mask: BoolArray, base: Int64Array = cols.base) -> Int64Array:
         param = rules[name]
-        rate = param.scalars(m, usage, mask=mask)
+        rate = param.rates(m, usage, mask=mask)
         return apply_rate(np.where(mask, base, 0), rate, param.rounding)
 
     # BPU (PP 44/2015 Art. 20; PP 46/2015 Art. 18)
     bpu_jkk = rate_line("bpu.jkk_rate", bpu)
-    bpu_jkm = rules["bpu.jkm_amount"].scalars(m, usage, mask=bpu)
+    bpu_jkm = np.where(bpu, rules["bpu.jkm_amount"].rates(m, usage, mask=bpu), 0)
     lines["jht"] = rate_line("bpu.jht_rate", bpu & takes[JHT])
 
     # PU (PP 44/2015 Art. 16, 18; PP 46/2015 Art. 16; PP 45/2015 Art. 28-29)
@@ -148,20 +148,25 @@ def contributions(
     relief_code = _relief_codes(cols, m, bpu, pu, rules, usage)
     lines["jkk_relief"] = _relieve(lines["jkk"], relief_code, rules, usage, m, jkm=False)
     lines["jkm_relief"] = _relieve(lines["jkm"], relief_code, rules, usage, m, jkm=True)
-    if pu_jp.any():
-        deferral = rules["relief.pp49_2020_jp_deferral"]
-        share = deferral.scalars(m, usage, default=0, mask=pu_jp & cols.relief)
+    deferral = rules["relief.pp49_2020_jp_deferral"]
+    deferred_rows = pu_jp & cols.relief & deferral.in_force_at(m)
+    if deferred_rows.any():
+        at = np.flatnonzero(deferred_rows)
+        share = deferral.at_rows(m, usage, at)
         for payer in ("employer", "worker"):
-            amount = lines[f"jp_{payer}"]
-            payable = apply_rate(amount, RATE_SCALE - share, deferral.rounding)
-            lines[f"jp_{payer}_deferral"] = np.where(share > 0, payable - amount, 0)
+            amount = lines[f"jp_{payer}"][at]
+            line = np.zeros(len(cols), dtype=np.int64)
+            line[at] = apply_rate(amount, RATE_SCALE - share, deferral.rounding) - amount
+            lines[f"jp_{payer}_deferral"] = line
 
     late = pu & (cols.months_late > 0)
     if late.any():
-        due = add_up((lines[c] for c in LINE_CODES if c != "late_fine"), len(cols))
+        at = np.flatnonzero(late)
+        due = add_up((lines[c][at] for c in LINE_CODES if c != "late_fine"), len(at))
         fine = rules["pu.late_fine_rate"]
-        rate = fine.scalars(m, usage, mask=late)
-        lines["late_fine"] = apply_rate(np.where(late, due * cols.months_late, 0), rate, fine.rounding)
+        line = np.zeros(len(cols), dtype=np.int64)
+        line[at] = apply_rate(due * cols.months_late[at], fine.at_rows(m, usage, at), fine.rounding)
+        lines["late_fine"] = line
 
     total = add_up(lines.values(), len(cols))
     worker_pu = lines["jht_worker"] + lines["jp_worker"] + lines["jp_worker_deferral"]
@@ -268,9 +273,9 @@ def _relieve(
         name = RELIEFS[relief]
         assert name is not None
         param = rules[name]
-        share = param.scalars(month, usage, mask=rows)
-        payable = _payable(amount, share, param.rounding)
-        line = np.where(rows, payable - amount, line)
+        at = np.flatnonzero(rows)  # relief months are few: work on those rows only
+        share = param.at_rows(month, usage, at)
+        line[at] = _payable(amount[at], share, param.rounding) - amount[at]
     return line
 
 
@@ -295,27 +300,27 @@ def _jkp_allocation(
     rows = pu & cols.jkp_registered & cap.in_force_at(m)
     jkk_paid = lines["jkk"] + lines["jkk_relief"]
     jkm_paid = lines["jkm"] + lines["jkm_relief"]
-    zero = np.zeros(len(cols), dtype=np.int64)
+    allocation = {
+        "jkk_fund": np.where(pu, jkk_paid, 0),
+        "jkm_fund": np.where(pu, jkm_paid, 0),
+        "jkp_from_jkk": np.zeros(len(cols), dtype=np.int64),
+        "jkp_from_jkm": np.zeros(len(cols), dtype=np.int64),
+        "jkp_government": np.zeros(len(cols), dtype=np.int64),
+    }
     if not rows.any():
-        return {
-            "jkk_fund": np.where(pu, jkk_paid, 0),
-            "jkm_fund": np.where(pu, jkm_paid, 0),
-            "jkp_from_jkk": zero,
-            "jkp_from_jkm": zero,
-            "jkp_government": zero,
-        }
-    jkp_wage = cap.cap(cols.base, m, usage, mask=rows)
+        return allocation
+    at = np.flatnonzero(rows)  # only JKP-registered wage earners: work on those rows
+    jkp_wage = np.minimum(cols.base[at], cap.at_rows(m, usage, at))
 
     def share(name: str) -> Int64Array:
         param = rules[name]
-        return apply_rate(jkp_wage, param.scalars(m, usage, mask=rows), param.rounding)
+        return apply_rate(jkp_wage, param.at_rows(m, usage, at), param.rounding)
 
-    from_jkk = np.minimum(share("jkp.jkk_share_rate"), jkk_paid)
-    from_jkm = np.minimum(share("jkp.jkm_share_rate"), jkm_paid)
-    return {
-        "jkk_fund": np.where(pu, jkk_paid - from_jkk, 0),
-        "jkm_fund": np.where(pu, jkm_paid - from_jkm, 0),
-        "jkp_from_jkk": from_jkk,
-        "jkp_from_jkm": from_jkm,
-        "jkp_government": share("jkp.government_rate"),
-    }
+    from_jkk = np.minimum(share("jkp.jkk_share_rate"), jkk_paid[at])
+    from_jkm = np.minimum(share("jkp.jkm_share_rate"), jkm_paid[at])
+    allocation["jkp_from_jkk"][at] = from_jkk
+    allocation["jkp_from_jkm"][at] = from_jkm
+    allocation["jkp_government"][at] = share("jkp.government_rate")
+    allocation["jkk_fund"][at] -= from_jkk
+    allocation["jkm_fund"][at] -= from_jkm
+    return allocation
