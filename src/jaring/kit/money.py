@@ -126,7 +126,7 @@ def divide(numerator: Int64Array, denominator: int | Int64Array, rounding: Round
     return (2 * num + den) // (2 * den)
 
 
-def apply_rate(amounts: Int64Array, rate_ppm: int | Int64Array, rounding: Rounding) -> Int64Array:
+def apply_rate(amounts: Int64Array, rate_ppm: int | np.int64 | Int64Array, rounding: Rounding) -> Int64Array:
     """`amounts × rate`, rounded to whole Rupiah, element by element."""
     base = np.asarray(amounts, dtype=np.int64)
     ppm = np.asarray(rate_ppm, dtype=np.int64)
