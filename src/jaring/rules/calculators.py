@@ -99,9 +99,24 @@ def _programs(segment: str, programs: list[str] | tuple[str, ...] | None) -> tup
     return chosen
 
 
+SEGMENT_OPTIONS = {
+    "bpu": {"income", "programs", "sector", "funding", "months_paid"},
+    "pu": {
+        "wage",
+        "daily_wage",
+        "programs",
+        "risk_class",
+        "jkp_registered",
+        "labour_intensive",
+        "months_late",
+    },
+    "pmi": {"contract_months", "individual", "extension_months", "jht"},
+}
+
+
 def _refuse_other_segment(segment: str, **given: Any) -> None:
     for name, value in given.items():
-        if value is not None:
+        if value is not None and name not in SEGMENT_OPTIONS[segment]:
             raise InvalidInput(f"--{name.replace('_', '-')} does not apply to segment {segment}")
 
 
@@ -133,40 +148,17 @@ def contribution(
     usage = _usage(allow_unconfirmed)
     if segment not in SEGMENTS:
         raise InvalidInput(f"segment {segment!r} is not known; use one of: {', '.join(SEGMENTS)}")
-    if segment == "pmi":
-        _refuse_other_segment(
-            "pmi",
-            income=income,
-            wage=wage,
-            daily_wage=daily_wage,
-            risk_class=risk_class,
-            sector=sector,
-            funding=funding,
-            months_paid=months_paid,
-            months_late=months_late,
-            programs=programs,
-            jkp_registered=jkp_registered,
-            labour_intensive=labour_intensive,
-        )
-        return _pmi(month, contract_months, individual, extension_months, jht, rules, usage)
     _refuse_other_segment(
         segment,
-        contract_months=contract_months,
-        individual=individual,
-        extension_months=extension_months,
-        jht=jht,
-    )
+        income=income, wage=wage, daily_wage=daily_wage, programs=programs, risk_class=risk_class,
+        sector=sector, funding=funding, months_paid=months_paid, jkp_registered=jkp_registered,
+        labour_intensive=labour_intensive, months_late=months_late, contract_months=contract_months,
+        individual=individual, extension_months=extension_months, jht=jht,
+    )  # fmt: skip
+    if segment == "pmi":
+        return _pmi(month, contract_months, individual, extension_months, jht, rules, usage)
     chosen = _programs(segment, programs)
     if segment == "bpu":
-        _refuse_other_segment(
-            "bpu",
-            wage=wage,
-            daily_wage=daily_wage,
-            risk_class=risk_class,
-            jkp_registered=jkp_registered,
-            labour_intensive=labour_intensive,
-            months_late=months_late,
-        )
         if income is None:
             raise InvalidInput("a BPU contribution needs --income (the declared income level)")
         base = income
@@ -178,9 +170,6 @@ def contribution(
                 f"{', '.join(map(str, allowed))} months at once"
             )
     else:
-        _refuse_other_segment("pu", income=income, sector=sector, funding=funding)
-        if months_paid not in (None, 1):
-            raise InvalidInput("paying several months at once is for BPU; an employer pays monthly")
         paid = 1
         base = _pu_wage(wage, daily_wage, month, rules, usage)
         if risk_class is None:
