@@ -13,11 +13,10 @@ import argparse
 import platform
 import time
 import tracemalloc
-from datetime import date
 
 import numpy as np
 
-from jaring.kit.periods import Month, day_number
+from jaring.kit.periods import Month, day_number, from_day_number
 from jaring.rules.engine import RuleBook, Usage, default_rulebook
 from jaring.rules.formulas.codes import JHT, JKK, JKM, JP, RISK_CLASSES, SEGMENT_BPU, SEGMENT_PU
 from jaring.rules.formulas.contributions import ContributionColumns, contributions
@@ -53,8 +52,6 @@ def synthetic(rows: int, seed: int) -> ContributionColumns:
 
 
 def as_rows(cols: ContributionColumns, limit: int) -> list[MemberMonth]:
-    from jaring.kit.periods import from_day_number
-
     names = {JKK: "jkk", JKM: "jkm", JHT: "jht", JP: "jp"}
     rows = []
     for i in range(limit):
@@ -148,7 +145,6 @@ def main() -> None:
         print(f"warning: {warning}")
     if not agree:
         raise SystemExit("the vectorised engine and the loop disagree")
-    _ = date  # keep the import for readers who extend the sample dates
 
 
 if __name__ == "__main__":

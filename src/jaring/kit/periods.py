@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -80,18 +79,6 @@ def day_number(day: date) -> int:
 
 def from_day_number(number: int) -> date:
     return _EPOCH + timedelta(days=int(number))
-
-
-def day_numbers(days: Iterable[date]) -> DayArray:
-    return np.fromiter((day_number(d) for d in days), dtype=np.int64)
-
-
-def months_between(start: date, end: date) -> int:
-    """Whole calendar months from `start` to `end` (end exclusive of a partial month)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if end.day < start.day:
-        months -= 1
-    return months
 
 
 def add_months(day: date, months: int) -> date:

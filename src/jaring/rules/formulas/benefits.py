@@ -76,14 +76,6 @@ def jkm(days: Days, arrears: Int64Array, rules: RuleBook, usage: Usage) -> Benef
     return _finish(lines, ~beyond, payable_now, sources)
 
 
-def scholarship_eligible(
-    days: Days, contribution_months: Int64Array, rules: RuleBook, usage: Usage, *, jkk: bool
-) -> BoolArray:
-    name = "jkk.scholarship_min_months" if jkk else "jkm.scholarship_min_months"
-    needed: Int64Array = _amount(rules, name, days, usage)
-    return contribution_months >= needed
-
-
 def _jkk_arrears(
     amount_total: Int64Array,
     arrears: Int64Array,
