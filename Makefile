@@ -10,11 +10,12 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: install
@@ -34,8 +35,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Every store test runs on SQLite and on a throwaway PostgreSQL cluster.
 unit: install
-	$(BIN)/pytest
+	JARING_REQUIRE_PG=1 scripts/with-postgres $(BIN)/pytest
 
 test: lint typecheck unit
 

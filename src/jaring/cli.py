@@ -17,6 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from jaring.kit.errors import JaringError
 from jaring.kit.i18n import language
 from jaring.kit.money import MoneyError, parse_rupiah
 from jaring.kit.periods import Month, PeriodError, parse_date
@@ -28,7 +29,7 @@ from jaring.rules.formulas.codes import FUNDINGS, RISK_CLASSES, SECTORS, SEGMENT
 from jaring.rules.render import render
 from jaring.rules.show import show_all, show_one
 
-USER_ERRORS = (RulesError, MoneyError, PeriodError)
+USER_ERRORS = (RulesError, MoneyError, PeriodError, JaringError)
 
 
 class RupiahType(click.ParamType):
@@ -300,6 +301,20 @@ def rules_show(parameter: str | None, on: date | None, as_json: bool, lang: str 
         show_one(parameter, day, as_json, lang or language(), _console())
     else:
         show_all(day, as_json, lang or language(), _console())
+
+
+# Domain command groups
+def _register_domains() -> None:
+    from jaring.reference.commands import reference, region
+    from jaring.registry.commands import nik, registry
+
+    cli.add_command(reference)
+    cli.add_command(region)
+    cli.add_command(registry)
+    cli.add_command(nik)
+
+
+_register_domains()
 
 
 def _usage_message(exc: click.UsageError) -> str:

@@ -39,3 +39,45 @@ def holidays() -> frozenset[date]:
         if text:
             days.add(parse_date(text))
     return frozenset(days)
+
+
+def _project_root() -> Path:
+    # src/jaring/kit/config.py → the checkout; meaningful for the editable install `make` does.
+    return Path(__file__).resolve().parents[3]
+
+
+def data_dir() -> Path:
+    """Where Jaring keeps its own files (store, snapshots, reports, keys): `JARING_DATA_DIR`,
+    default `var/` in the working directory."""
+    return Path(os.environ.get("JARING_DATA_DIR", "var"))
+
+
+def database_url() -> str:
+    """`JARING_DATABASE_URL` (a SQLAlchemy URL); default an embedded SQLite file in the data dir."""
+    url = os.environ.get("JARING_DATABASE_URL", "").strip()
+    return url or f"sqlite:///{data_dir() / 'jaring.db'}"
+
+
+def reference_dir() -> Path:
+    """Operator-provided reference files (`stats/*.csv`, `geo/*.geojson`): `JARING_REFERENCE_DIR`,
+    default `../shared/data` beside the checkout. Never copied into the repository."""
+    configured = os.environ.get("JARING_REFERENCE_DIR", "").strip()
+    return Path(configured) if configured else _project_root().parent / "shared" / "data"
+
+
+def area_data_dir() -> Path:
+    """The CSV files of the npm package `idn-area-data`: `JARING_AREA_DATA`, default the
+    package `make install` puts in `node_modules/`."""
+    configured = os.environ.get("JARING_AREA_DATA", "").strip()
+    if configured:
+        return Path(configured)
+    for base in (Path.cwd(), _project_root()):
+        candidate = base / "node_modules" / "idn-area-data" / "data"
+        if candidate.is_dir():
+            return candidate
+    return _project_root() / "node_modules" / "idn-area-data" / "data"
+
+
+def duckdb_memory_limit() -> str:
+    """Ceiling for DuckDB batch work (`JARING_DUCKDB_MEMORY`, default 2GB); beyond it DuckDB spills."""
+    return os.environ.get("JARING_DUCKDB_MEMORY", "2GB")

@@ -1,0 +1,103 @@
+"""The transactional store: one SQLAlchemy engine per URL, schema kept at head by Alembic.
+
+SQLite is the embedded default (WAL so readers never block the single writer, a busy
+timeout instead of 'database is locked'); PostgreSQL is the production store. Tables are
+declared in each domain's `model.py` on the shared `metadata` below.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
+
+from jaring.kit import config
+
+# Named constraints so Alembic's batch mode (SQLite) can alter them by name.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_upgrade_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@cache
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def _load_models() -> None:
+    # Importing a model module registers its tables on `metadata`.
+    from jaring.reference import model as _reference  # noqa: F401
+    from jaring.registry import model as _registry  # noqa: F401
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration; a no-op when it is there already."""
+    from alembic import command
+    from alembic.config import Config
+
+    _load_models()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with _upgrade_lock, engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+_ready: set[str] = set()
+
+
+def store(url: str | None = None) -> Engine:
+    """The engine for `url` (default from config), migrated to head on first use in a process."""
+    url = url or config.database_url()
+    engine = _engine(url)
+    if url not in _ready:
+        upgrade(engine)
+        _ready.add(url)
+    return engine
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[Connection]:
+    """One unit of work: committed when the block ends, rolled back if it raises."""
+    with store(url).begin() as connection:
+        yield connection
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests drop databases; the CLI exits)."""
+    for url in list(_ready):
+        _engine(url).dispose()
+    _ready.clear()
+    _engine.cache_clear()

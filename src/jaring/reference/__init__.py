@@ -1,0 +1,1 @@
+"""Regions (Kemendagri codes from `idn-area-data`), official statistics and map boundaries."""

@@ -1,0 +1,1 @@
+"""The socio-economic registry: snapshot import and validation, snapshot diff, synthetic generator."""
