@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,12 +83,12 @@ def test_a_retired_region_is_accepted_with_a_warning() -> None:
 
 def test_citizens_abroad_have_prefix_99() -> None:
     result = parse_nik("9912345708900001", reference_date=REF, known=KNOWN)
-    assert result.valid and result.province_code is None and "nik_abroad" in result.warnings
+    assert (result.valid, result.province_code, result.warnings) == (True, None, ("nik_abroad",))
 
 
 def test_kk_numbers() -> None:
     good = parse_kk("3171011201200003", reference_date=REF, known=KNOWN)
-    assert good.valid and good.recorded_on == date(2020, 1, 12) and good.district_code == "317101"
+    assert (good.valid, good.recorded_on, good.district_code) == (True, date(2020, 1, 12), "317101")
     assert parse_kk("3171013201200003", reference_date=REF, known=KNOWN).reason == "kk_date_impossible"
     assert parse_kk("1071011201200003", reference_date=REF, known=KNOWN).reason == "kk_province_unknown"
     assert parse_kk("317101120120003", reference_date=REF, known=KNOWN).reason == "kk_length"
@@ -98,7 +99,9 @@ def test_mask_keeps_only_the_region() -> None:
     assert mask("3171015708900001") == "317101**********"
 
 
-@given(st.integers(0, 99), st.integers(0, 13), st.integers(0, 32), st.dates(date(2000, 1, 1), date(2099, 12, 31)))
+@given(
+    st.integers(0, 99), st.integers(0, 13), st.integers(0, 32), st.dates(date(2000, 1, 1), date(2099, 12, 31))
+)
 def test_century_is_never_after_the_reference(yy: int, month: int, day: int, ref: date) -> None:
     found = infer_century(yy, month, day, ref)
     if found is not None:
@@ -106,7 +109,5 @@ def test_century_is_never_after_the_reference(yy: int, month: int, day: int, ref
         assert (found.year % 100, found.month, found.day) == (yy, month, day)
         # the latest such date: a century later would be after the reference or impossible
         later = found.year + 100
-        try:
+        with contextlib.suppress(ValueError):
             assert date(later, month, day) > ref
-        except ValueError:
-            pass

@@ -60,8 +60,9 @@ def test_diff_is_stored_once(jaring_env: Path, tmp_path: Path) -> None:
     old_id, new_id = _snapshots(tmp_path, [GOOD], [GOOD | {"desil": "5"}])
     first = diff_snapshots(old=old_id, new=new_id)
     again = diff_snapshots(old="2026-06-30", new="2026-09-30")
-    assert not first.already_computed and again.already_computed
-    assert again.counts == first.counts and again.by_region == first.by_region == {"3171": {"desil_up": 1}}
+    assert (first.already_computed, again.already_computed) == (False, True)
+    assert again.counts == first.counts
+    assert again.by_region == first.by_region == {"3171": {"desil_up": 1}}
 
 
 def test_diff_errors(jaring_env: Path, tmp_path: Path) -> None:

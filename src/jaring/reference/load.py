@@ -107,11 +107,13 @@ def files_digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def read_regions(folder: Path, edition: str) -> list[dict[str, Any]]:
+def read_regions(folder: Path, edition: str, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Every region of the four files as table rows; BadInput naming file and line on a fault."""
     rows: list[dict[str, Any]] = []
     seen: dict[str, dict[str, int]] = {}  # level → code → line
-    for spec in AREA_FILES:
+    for index, spec in enumerate(AREA_FILES):
+        if progress:
+            progress("checking", index, len(AREA_FILES))
         path = folder / spec.name
         parents = seen.get(_level_above(spec.level), {})
         same_level: dict[str, int] = {}
@@ -121,6 +123,8 @@ def read_regions(folder: Path, edition: str) -> list[dict[str, Any]]:
             row["edition"] = edition
             same_level[row["code"]] = line
             rows.append(row)
+    if progress:
+        progress("checking", len(AREA_FILES), len(AREA_FILES))
     return rows
 
 
@@ -234,7 +238,7 @@ def load_regions(
         return RegionsResult(
             "unchanged", detail["edition"], digest, str(folder), detail["counts"], detail["types"]
         )
-    rows = read_regions(folder, edition)
+    rows = read_regions(folder, edition, progress)
     counts = dict(Counter(row["level"] for row in rows))
     types = dict(Counter(row["type"] for row in rows if row["type"]))
     with transaction(url) as connection:

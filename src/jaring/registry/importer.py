@@ -244,9 +244,8 @@ def _source_view(con: duckdb.DuckDBPyConnection, source: SourceFile, rejects: bo
             select.append(f'CAST("{original}" AS VARCHAR) AS {column}')
         else:
             select.append(f"CAST(NULL AS VARCHAR) AS {column}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW source AS SELECT {', '.join(select)} FROM {_reader_sql(source, rejects)}"
-    )
+    reader = _reader_sql(source, rejects)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW source AS SELECT {', '.join(select)} FROM {reader}")
 
 
 def _duplicate_niks(con: duckdb.DuckDBPyConnection) -> np.ndarray:
