@@ -37,11 +37,10 @@ def peak_rss_mb() -> float:
 
 
 def child(mode: str, persons: int, fmt: str, folder: Path, chunk_size: int, seed: int) -> dict[str, float]:
-    from jaring.kit import config
     from jaring.registry import generate as gen
 
     # Region lists and statistics load once per process; not part of either timing.
-    ref = gen._load_reference(str(config.area_data_dir().resolve()), str(config.reference_dir().resolve()))
+    ref = gen._reference()
     out = folder / f"{mode}-{persons}{SUFFIX[fmt]}"
     cpu0, t0 = time.process_time(), time.perf_counter()
     if mode == "generate":

@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from jaring.api.app import create_app
-from tests.reference.fixtures import source_rows
+from tests.reference.fixtures import Loaded, source_rows
 
 
 def _serve(database_url: str) -> Iterator[str]:
@@ -39,7 +39,7 @@ def _serve(database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api(loaded_url) -> Iterator[httpx.Client]:
+def api(loaded_url: Loaded) -> Iterator[httpx.Client]:
     for base in _serve(loaded_url.url):
         with httpx.Client(base_url=base, timeout=30) as client:
             yield client

@@ -11,7 +11,7 @@ import csv
 import itertools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +93,7 @@ def _drop_all() -> None:
     _loaded.clear()
 
 
-TINY = {
+TINY: dict[str, list[tuple[str, ...]]] = {
     "provinces.csv": [("code", "name"), ("11", "Aceh"), ("31", "DKI Jakarta")],
     "regencies.csv": [
         ("code", "province_code", "name"),
@@ -117,7 +117,7 @@ TINY = {
 }
 
 
-def write_csv(path: Path, rows: list[tuple[str, ...]] | list[list[str]]) -> Path:
+def write_csv(path: Path, rows: Sequence[Sequence[str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -15,15 +17,15 @@ from jaring.reference.model import reference_loads, regions
 from tests.reference.fixtures import TINY, write_csv
 
 
-def _count(url, *where):
+def _count(url: str, *where: Any) -> int:
     with store(url).connect() as connection:
-        return connection.execute(select(func.count()).select_from(regions).where(*where)).scalar_one()
+        return int(connection.execute(select(func.count()).select_from(regions).where(*where)).scalar_one())
 
 
-def _snapshot(url):
+def _snapshot(url: str) -> tuple[list[Any], list[Any]]:
     with store(url).connect() as connection:
-        rows = connection.execute(select(regions).order_by(regions.c.code)).all()
-        loads = connection.execute(select(reference_loads.c.id, reference_loads.c.sha256)).all()
+        rows = [tuple(r) for r in connection.execute(select(regions).order_by(regions.c.code))]
+        loads = [tuple(r) for r in connection.execute(select(reference_loads.c.id, reference_loads.c.sha256))]
     return rows, loads
 
 
@@ -101,7 +103,7 @@ def test_without_package_json_the_edition_says_so(store_url, tiny_area):
     assert load.load_regions(store_url, area_dir=tiny_area).edition == "idn-area-data (version unknown)"
 
 
-def _broken(tiny_area: Path, name: str, rows) -> None:
+def _broken(tiny_area: Path, name: str, rows: Sequence[Sequence[str]]) -> None:
     write_csv(tiny_area / name, rows)
 
 

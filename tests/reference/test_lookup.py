@@ -9,7 +9,7 @@ from jaring.reference import load, lookup
 from tests.reference.fixtures import source_rows
 
 
-def _name(file, dotted_code):
+def _name(file: str, dotted_code: str) -> str:
     return next(row["name"] for row in source_rows(file) if row["code"] == dotted_code)
 
 

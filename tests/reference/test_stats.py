@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,23 +15,23 @@ from jaring.kit.db import store
 from jaring.kit.errors import BadInput
 from jaring.reference import load, stats
 from jaring.reference.model import region_boundaries, region_stats
-from tests.reference.fixtures import TINY, write_csv
+from tests.reference.fixtures import TINY, Loaded, write_csv
 
 
-def _stats(url):
+def _stats(url: str) -> dict[tuple[str, str, str], float]:
     with store(url).connect() as connection:
         rows = connection.execute(
             select(region_stats.c.code, region_stats.c.indicator, region_stats.c.period, region_stats.c.value)
         ).all()
-    return {(code, indicator, period): value for code, indicator, period, value in rows}
+    return {(str(r[0]), str(r[1]), str(r[2])): float(r[3]) for r in rows}
 
 
-def _needs(loaded, what):
+def _needs(loaded: Loaded, what: str) -> None:
     if not getattr(loaded, f"has_{what}"):
         pytest.skip(f"no {what} files in {loaded.reference_dir} (JARING_REFERENCE_DIR)")
 
 
-def _reference_csv(loaded, name):
+def _reference_csv(loaded: Loaded, name: str) -> list[dict[str, str]]:
     with (loaded.reference_dir / "stats" / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -152,11 +154,11 @@ POPULATION = [
 ]
 
 
-def _report(result, name):
+def _report(result: stats.ImportResult, name: str) -> stats.FileReport:
     return next(r for r in result.files if r.name == name)
 
 
-def _reference(tmp_path: Path, files: dict[str, list]) -> Path:
+def _reference(tmp_path: Path, files: dict[str, Sequence[Sequence[str]]]) -> Path:
     folder = tmp_path / "reference"
     for name, rows in files.items():
         write_csv(folder / "stats" / name, rows)
@@ -322,14 +324,14 @@ def test_new_regions_trigger_a_new_check_of_unchanged_files(store_url, tiny_area
     assert _report(second, "region_population_area.csv").unknown_examples == ["1101 (line 4)"]
 
 
-def _geojson(path: Path, features: list) -> None:
+def _geojson(path: Path, features: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
 
-def _feature(code, kind="MultiPolygon"):
+def _feature(code: str, kind: str = "MultiPolygon") -> dict[str, Any]:
     ring = [[106.8, -6.2], [106.9, -6.2], [106.9, -6.3], [106.8, -6.2]]
-    coordinates = [[ring]] if kind == "MultiPolygon" else [[106.8, -6.2]]
+    coordinates: list[Any] = [[ring]] if kind == "MultiPolygon" else [106.8, -6.2]
     return {
         "type": "Feature",
         "properties": {"code": code},
@@ -342,7 +344,7 @@ def test_boundaries_report_unknown_codes_and_reject_bad_geometry(tiny_store, tmp
     _geojson(geo / "regencies.geojson", [_feature("3174"), _feature("31.71"), _feature("9999")])
     result = stats.import_boundaries(tiny_store, reference_dir=tmp_path / "reference")
     report = next(r for r in result.files if r.name == "regencies.geojson")
-    assert (result.rows, report.unknown, report.unknown_examples) == (2, 1, ["9999 (line 3)"])
+    assert (result.rows, report.unknown, report.unknown_examples) == (2, 1, ["9999 (feature 3)"])
     assert [r.name for r in result.files if r.status == "missing"] == ["provinces.geojson"]
     with store(tiny_store).connect() as connection:
         assert connection.execute(select(func.count()).select_from(region_boundaries)).scalar_one() == 2
@@ -351,7 +353,9 @@ def test_boundaries_report_unknown_codes_and_reject_bad_geometry(tiny_store, tmp
         BadInput, match=r"regencies\.geojson feature 2: geometry must be a Polygon or MultiPolygon"
     ):
         stats.import_boundaries(tiny_store, reference_dir=tmp_path / "reference")
-    assert stats.boundary_collection("regency", tiny_store)["features"][0]["properties"] == {
+    collection = stats.boundary_collection("regency", tiny_store)
+    assert collection is not None
+    assert collection["features"][0]["properties"] == {
         "code": "3171",
         "name": "Kota Administrasi Jakarta Pusat",
     }
@@ -366,3 +370,17 @@ def test_known_codes_before_any_load_come_from_the_package_files(store_url, tiny
     after = stats.known_codes(store_url)
     assert after.source == "store"
     assert after.districts == known.districts
+
+
+def test_a_period_column_overrides_the_default_and_is_checked(tiny_store, tmp_path):
+    header = ("level", "code", "population_total", "period")
+    folder = _reference(
+        tmp_path, {"region_population_area.csv": [header, ("regency", "3174", "7", "2025-06")]}
+    )
+    stats.import_stats(tiny_store, reference_dir=folder)
+    assert _stats(tiny_store) == {("3174", "population_total", "2025-06"): 7.0}
+    write_csv(
+        folder / "stats" / "region_population_area.csv", [header, ("regency", "3174", "7", "Juni 2025")]
+    )
+    with pytest.raises(BadInput, match=r"line 2, column period: 'Juni 2025' is not YYYY or YYYY-MM"):
+        stats.import_stats(tiny_store, reference_dir=folder)

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ class AreaFile:
     parent_column: str | None
 
 
+TYPES = ("kab", "kota", "desa", "kelurahan", "desa_adat")
 AREA_FILES = (
     AreaFile("provinces.csv", "province", None),
     AreaFile("regencies.csv", "regency", "province_code"),
@@ -68,7 +69,6 @@ class LoadResult:
     regions: RegionsResult
     stats: ImportResult | None = None
     boundaries: ImportResult | None = None
-    skipped: list[str] = field(default_factory=list)  # parts not asked for (--no-stats)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -239,8 +239,10 @@ def load_regions(
             "unchanged", detail["edition"], digest, str(folder), detail["counts"], detail["types"]
         )
     rows = read_regions(folder, edition, progress)
-    counts = dict(Counter(row["level"] for row in rows))
-    types = dict(Counter(row["type"] for row in rows if row["type"]))
+    by_level = Counter(row["level"] for row in rows)
+    by_type = Counter(row["type"] for row in rows)
+    counts = {level: by_level[level] for level in codes.LENGTH_BY_LEVEL}
+    types = {kind: by_type[kind] for kind in TYPES}
     with transaction(url) as connection:
         connection.execute(regions.delete())
         stats.bulk_insert(connection, regions, rows, "regions", progress)

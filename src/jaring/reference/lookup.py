@@ -175,8 +175,3 @@ def search_regions(
             return []
         above = _fetch(connection, sorted({a for r in found for a in codes.ancestors(r.code)}))
     return [Located(r, tuple(above[a] for a in codes.ancestors(r.code) if a in above)) for r in found]
-
-
-def regions_loaded(url: str | None = None) -> bool:
-    with store(url).connect() as connection:
-        return connection.execute(select(regions.c.code).limit(1)).first() is not None

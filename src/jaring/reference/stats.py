@@ -241,6 +241,7 @@ EXPECTED_STATS = (
 _SUFFIX = re.compile(
     r"^(?P<indicator>[a-z][a-z0-9_]*?)_(?P<year>(19|20)\d{2})(?:_(?P<month>0[1-9]|1[0-2]))?$"
 )
+_PERIOD = re.compile(r"(19|20)\d{2}(-(0[1-9]|1[0-2]))?")
 _PERIOD_IN_NAME = re.compile(r"(?P<year>(19|20)\d{2})-(?P<month>0[1-9]|1[0-2])")
 
 
@@ -436,9 +437,11 @@ def _read_stats_file(path: Path, known: KnownCodes, collected: _Collected) -> Fi
         report.rows += 1
         code = _region_code(row, spec, known)
         if code is None:
-            _unknown(report, row.get(spec.key, ""), line)
+            _unknown(report, row.get(spec.key, ""), f"line {line}")
             continue
         row_period = (row.get("period") or "").strip()
+        if row_period and not _PERIOD.fullmatch(row_period):
+            raise BadInput(f"{path.name} line {line}, column period: {row_period!r} is not YYYY or YYYY-MM")
         for column, indicator, period in columns:
             _collect(
                 path,
@@ -462,10 +465,10 @@ def _region_code(row: dict[str, str], spec: StatsFile, known: KnownCodes) -> str
     return code if code in known.at(level) else None
 
 
-def _unknown(report: FileReport, raw: str, line: int) -> None:
+def _unknown(report: FileReport, raw: str, where: str) -> None:
     report.unknown += 1
     if len(report.unknown_examples) < _EXAMPLES:
-        report.unknown_examples.append(f"{raw.strip() or '(empty)'} (line {line})")
+        report.unknown_examples.append(f"{raw.strip() or '(empty)'} ({where})")
 
 
 def _collect(
@@ -602,7 +605,7 @@ def _read_geojson(path: Path, level: str, known: KnownCodes) -> tuple[list[dict[
         report.rows += 1
         code, geometry = _feature(path, number, feature)
         if not codes.is_code(code) or codes.undotted(code) not in known.at(level):
-            _unknown(report, code, number)
+            _unknown(report, code, f"feature {number}")
             continue
         plain = codes.undotted(code)
         if plain in rows:
