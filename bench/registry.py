@@ -29,13 +29,13 @@ CHILD = textwrap.dedent(
         from jaring.registry.generate import generate
         s = generate(persons=args["n"], seed=args["seed"], out=Path(args["out"]),
                      snapshot_date=date.fromisoformat(args["date"]))
-        out = {"rows": s.persons}
+        out = {"rows": s.persons, "max_serial": s.max_nik_serial}
     elif step == "extra":
         from jaring.registry.generate import generate
         from jaring.registry.evolve import evolve
         extra = Path(args["out"]).with_name("extra.parquet")
         generate(persons=max(args["n"] // 100, 1), seed=args["seed"] + 1, out=extra,
-                 snapshot_date=date.fromisoformat(args["date"]))
+                 snapshot_date=date.fromisoformat(args["date"]), serial_offset=args["max_serial"])
         evolve(old=Path(args["old"]), extra=extra, out=Path(args["out"]), seed=args["seed"])
     elif step == "floor":
         import duckdb
@@ -104,7 +104,16 @@ def main() -> None:
             if options.format != "parquet":
                 run("generate", env, n=n, seed=1, out=str(old_parquet), date="2026-06-30")
             new = work / "new.parquet"
-            run("extra", env, n=n, seed=1, old=str(old_parquet), out=str(new), date="2026-06-30")
+            run(
+                "extra",
+                env,
+                n=n,
+                seed=1,
+                old=str(old_parquet),
+                out=str(new),
+                date="2026-06-30",
+                max_serial=gen["max_serial"],
+            )
             imp2 = run("import", env, file=str(new), date="2026-09-30")
             diff = run("diff", env, old=str(imp["snapshot"]), new=str(imp2["snapshot"]))
             rows.append(

@@ -65,6 +65,12 @@ def test_diff_is_stored_once(jaring_env: Path, tmp_path: Path) -> None:
     assert again.by_region == first.by_region == {"3171": {"desil_up": 1}}
 
 
+def test_evolve_refuses_shared_niks(tmp_path: Path) -> None:
+    old = generate(persons=2_000, seed=21, out=tmp_path / "old.parquet")
+    with pytest.raises(BadInput, match="shares"):
+        evolve(old=old.path, extra=old.path, out=tmp_path / "new.parquet", seed=3)
+
+
 def test_diff_errors(jaring_env: Path, tmp_path: Path) -> None:
     old_id, new_id = _snapshots(tmp_path, [GOOD], [GOOD | {"desil": "5"}])
     with pytest.raises(BadInput, match="older snapshot first"):
@@ -77,7 +83,13 @@ def test_diff_errors(jaring_env: Path, tmp_path: Path) -> None:
 
 def test_generated_evolution_is_found_by_the_diff(jaring_env: Path, tmp_path: Path) -> None:
     old = generate(persons=30_000, seed=21, out=tmp_path / "old.parquet", snapshot_date=date(2026, 6, 30))
-    extra = generate(persons=500, seed=22, out=tmp_path / "extra.parquet", snapshot_date=date(2026, 6, 30))
+    extra = generate(
+        persons=500,
+        seed=22,
+        out=tmp_path / "extra.parquet",
+        snapshot_date=date(2026, 6, 30),
+        serial_offset=old.max_nik_serial,
+    )
     evolve(old=old.path, extra=extra.path, out=tmp_path / "new.parquet", seed=3, changes=Evolution())
     a = import_snapshot(path=old.path, snapshot_date=date(2026, 6, 30))
     b = import_snapshot(path=tmp_path / "new.parquet", snapshot_date=date(2026, 9, 30))

@@ -29,24 +29,12 @@ from jaring.kit.errors import BadInput
 from jaring.kit.nik import parse_kk, parse_nik
 from jaring.registry import codes, synth_names
 from jaring.registry import generate as gen_module
+from jaring.registry.codes import EXTRACT_COLUMNS
 from jaring.registry.generate import FAULT_KINDS, GenerateSummary, generate
 from jaring.registry.reasons import REJECTIONS
 
 SNAPSHOT = date(2026, 9, 30)
-COLUMNS = [
-    "nik",
-    "kk_number",
-    "name",
-    "sex",
-    "birth_date",
-    "village_code",
-    "relationship",
-    "employment_status",
-    "occupation",
-    "desil",
-    "deceased",
-    "jamsostek",
-]
+COLUMNS = list(EXTRACT_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -427,6 +415,43 @@ def test_work_and_insurance_roughly_match_national_figures(
     assert Counter(column(table, "occupation")[formal].tolist()).most_common(1)[0][0] == "private_employee"
 
 
+def desil_by_province(path: Path) -> tuple[np.ndarray[Any, Any], dict[str, float]]:
+    table = pq.read_table(path, columns=["desil", "village_code"])
+    desil = column(table, "desil").astype(int)
+    province = np.array([v[:2] for v in column(table, "village_code")])
+    return desil, {p: float(desil[province == p].mean()) for p in ("31", "95")}
+
+
+def test_without_statistics_regions_are_uniform_and_deciles_unlinked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "reference" / "stats").mkdir(parents=True)
+    monkeypatch.setenv("JARING_REFERENCE_DIR", str(tmp_path / "reference"))
+    summary = generate(persons=60_000, seed=3, out=tmp_path / "r.parquet")
+    assert summary.population_source == "uniform over villages"
+    assert summary.poverty_source == "none"
+    desil, mean = desil_by_province(tmp_path / "r.parquet")
+    assert np.all(np.abs(np.bincount(desil, minlength=11)[1:] / len(desil) - 0.1) < 0.02)
+    # Uniform over villages: Papua Pegunungan (2,600 villages, 1.5 M people) gets far more
+    # people than its share of the population; DKI (267 villages, 11 M people) far fewer.
+    villages = np.array([v[:2] for v in column(pq.read_table(tmp_path / "r.parquet"), "village_code")])
+    assert (villages == "95").sum() > (villages == "31").sum()
+    assert abs(mean["31"] - mean["95"]) < 1.0
+
+
+def test_province_poverty_is_the_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = config.reference_dir() / "stats" / "province_poverty_bps.csv"
+    if not source.is_file():
+        pytest.skip("no province poverty table")
+    (tmp_path / "reference" / "stats").mkdir(parents=True)
+    (tmp_path / "reference" / "stats" / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setenv("JARING_REFERENCE_DIR", str(tmp_path / "reference"))
+    summary = generate(persons=60_000, seed=3, out=tmp_path / "r.parquet")
+    assert summary.poverty_source.endswith("province_poverty_bps.csv")
+    _, mean = desil_by_province(tmp_path / "r.parquet")
+    assert mean["95"] + 1.5 < mean["31"]  # Papua Pegunungan is far poorer than Jakarta
+
+
 # ---------------------------------------------------------------------------------------
 # Faults
 
@@ -463,11 +488,11 @@ def test_faults_are_exact_and_each_is_the_named_rejection(
 def test_fault_shapes(faulty: tuple[GenerateSummary, list[dict[str, str]]]) -> None:
     _, data = faulty
     k = known()
-    seen = defaultdict(set)
+    seen: defaultdict[str, set[str]] = defaultdict(set)
     for r in data:
         nik = r["nik"]
         if re.fullmatch(r"\d+", nik) and len(nik) != 16:
-            seen["nik_length"].add(len(nik))
+            seen["nik_length"].add(str(len(nik)))
         if r["sex"] not in ("1", "2"):
             seen["sex"].add(r["sex"])
         if r["desil"] not in {str(d) for d in range(1, 11)}:
@@ -479,14 +504,14 @@ def test_fault_shapes(faulty: tuple[GenerateSummary, list[dict[str, str]]]) -> N
         if iso_date(r["birth_date"]) is None:
             seen["birth_date"].add("dmy" if "/" in r["birth_date"] else r["birth_date"][4:] or "empty")
         if len(r["kk_number"]) != 16:
-            seen["kk_length"].add(len(r["kk_number"]))
+            seen["kk_length"].add(str(len(r["kk_number"])))
         if r["village_code"] not in k.villages:
             assert re.fullmatch(r"\d{10}", r["village_code"])
             assert r["village_code"][:6] in k.districts
         if re.fullmatch(r"\d{16}", nik) and nik[:2] not in k.provinces:
             assert nik[:2] != "99"  # 99 is a citizen abroad: valid
-    assert seen["nik_length"] == {15, 17}
-    assert seen["kk_length"] == {15, 17}
+    assert seen["nik_length"] == {"15", "17"}
+    assert seen["kk_length"] == {"15", "17"}
     assert seen["sex"] == {"3", "X"}
     assert seen["desil"] == {"", "0", "11"}
     assert seen["relationship"] == {"0", "9"}
@@ -594,6 +619,24 @@ def test_headroom_for_a_crowded_region(tmp_path: Path) -> None:
     assert summary.max_nik_serial < 200
     niks = read(tmp_path / "dki.parquet")["nik"]
     assert len(niks.unique()) == 200_000
+
+
+def test_serial_offset_keeps_two_files_apart(tmp_path: Path) -> None:
+    """Two files from different seeds share NIKs (serials restart at 0001) unless the second
+    is generated with an offset of at least the first one's highest serial."""
+    args: dict[str, Any] = {"persons": 40_000, "provinces": ["75"], "chunk_size": 20_000}
+    first = generate(seed=1, out=tmp_path / "a.parquet", **args)
+    generate(seed=2, out=tmp_path / "b.parquet", **args)
+    later = generate(seed=2, out=tmp_path / "c.parquet", serial_offset=first.max_nik_serial, **args)
+    a, b, c = (set(read(tmp_path / f"{x}.parquet")["nik"].to_pylist()) for x in "abc")
+    assert a & b, "without an offset, two files share some NIKs"
+    assert not a & c
+    kk_a, kk_c = (set(read(tmp_path / f"{x}.parquet")["kk_number"].to_pylist()) for x in "ac")
+    assert not kk_a & kk_c
+    assert min(int(n[12:]) for n in c) > first.max_nik_serial
+    assert later.max_nik_serial > first.max_nik_serial
+    with pytest.raises(BadInput, match="serial_offset"):
+        generate(seed=1, out=tmp_path / "d.csv", persons=10, serial_offset=9_999)
 
 
 def test_replaces_an_existing_file_whole(tmp_path: Path) -> None:

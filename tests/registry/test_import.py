@@ -13,26 +13,13 @@ import pytest
 
 from jaring.kit import protect
 from jaring.kit.errors import BadInput
-from jaring.registry.codes import OCCUPATIONS
+from jaring.registry.codes import EXTRACT_COLUMNS, OCCUPATIONS
 from jaring.registry.generate import generate
 from jaring.registry.reasons import REJECTIONS
 from jaring.registry.service import import_snapshot, list_snapshots
 
 SNAPSHOT = date(2026, 9, 30)
-HEADER = [
-    "nik",
-    "kk_number",
-    "name",
-    "sex",
-    "birth_date",
-    "village_code",
-    "relationship",
-    "employment_status",
-    "occupation",
-    "desil",
-    "deceased",
-    "jamsostek",
-]
+HEADER = list(EXTRACT_COLUMNS)
 GOOD = {
     "nik": "3171015708900001",
     "kk_number": "3171011201200003",
@@ -252,7 +239,9 @@ def test_cli_json_accounts_for_every_row(jaring_env: Path, tmp_path: Path) -> No
     assert "no such file" in bad.stderr
 
 
-def test_occupations_list_is_what_the_docs_say() -> None:
+def test_columns_and_occupations_are_what_the_docs_say() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "registry-format.md").read_text(encoding="utf-8")
     for code in OCCUPATIONS:
         assert f"`{code}`" in docs
+    documented = [line.split("`")[1] for line in docs.splitlines() if line.startswith("| `")]
+    assert documented == list(EXTRACT_COLUMNS)

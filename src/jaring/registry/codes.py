@@ -7,6 +7,23 @@ the pekerja rentan programme is about, because DTSEN only records the industry (
 
 from __future__ import annotations
 
+# The extract layout (docs/registry-format.md), in file order.
+REQUIRED_COLUMNS = (
+    "nik",
+    "kk_number",
+    "name",
+    "sex",
+    "birth_date",
+    "village_code",
+    "relationship",
+    "employment_status",
+    "occupation",
+    "desil",
+    "deceased",
+)
+OPTIONAL_COLUMNS = ("jamsostek",)
+EXTRACT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
 SEXES = {"M": ("Laki-laki", "Male"), "F": ("Perempuan", "Female")}
 # Accepted spellings in an extract → canonical M/F. Regsosek 405 codes 1/2 come first.
 SEX_SPELLINGS = {"1": "M", "2": "F", "l": "M", "p": "F", "m": "M", "f": "F"}

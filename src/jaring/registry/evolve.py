@@ -55,7 +55,8 @@ COPY (
 
 def evolve(*, old: Path, extra: Path, out: Path, seed: int, changes: Evolution | None = None) -> None:
     """Write `out`: the rows of `old` with `changes` applied, plus every row of `extra` (new
-    people, e.g. a small generated file from another seed). Both inputs are Parquet."""
+    people: a generated file from another seed with `serial_offset=old.max_nik_serial`, so
+    that no NIK is shared). Both inputs are Parquet."""
     for path in (old, extra):
         if not path.exists():
             raise BadInput(f"{path}: no such file")
@@ -69,6 +70,15 @@ def evolve(*, old: Path, extra: Path, out: Path, seed: int, changes: Evolution |
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
+        shared = con.execute(
+            "SELECT count(*) FROM read_parquet($extra) WHERE nik IN (SELECT nik FROM read_parquet($old))",
+            {"old": str(old), "extra": str(extra)},
+        ).fetchall()[0][0]
+        if shared:
+            raise BadInput(
+                f"{extra} shares {shared} NIK(s) with {old}; generate it with serial_offset set to "
+                "the old file's max_nik_serial"
+            )
         con.execute(
             EVOLVE_SQL.format(out=str(out).replace("'", "''")),
             {

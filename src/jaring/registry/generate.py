@@ -59,20 +59,7 @@ DEFAULT_SNAPSHOT = date(2026, 9, 30)
 DEFAULT_CHUNK = 1_000_000
 MIN_AUTO_CHUNK = 100_000
 
-COLUMNS = (
-    "nik",
-    "kk_number",
-    "name",
-    "sex",
-    "birth_date",
-    "village_code",
-    "relationship",
-    "employment_status",
-    "occupation",
-    "desil",
-    "deceased",
-    "jamsostek",
-)
+COLUMNS = codes.EXTRACT_COLUMNS
 
 # Fault kinds, each an importer rejection reason. Injected round-robin, so their counts
 # differ by at most one (unless a chunk runs out of clean rows to duplicate).
@@ -335,8 +322,22 @@ def _groups(sorted_parent: I64, n_parents: int) -> tuple[I64, I64]:
     return start, count
 
 
+def _reference() -> _Reference:
+    """The region lists and statistics, read again only when a file changes."""
+    area, reference = config.area_data_dir().resolve(), config.reference_dir().resolve()
+    files = [area / n for n in ("provinces.csv", "regencies.csv", "districts.csv", "villages.csv")]
+    files += [reference / "stats" / n for n in (POPULATION_FILE, REGENCY_POVERTY_FILE, PROVINCE_POVERTY_FILE)]
+    stamp = tuple(f.stat().st_mtime_ns if f.is_file() else 0 for f in files)
+    return _load_reference(str(area), str(reference), stamp)
+
+
+POPULATION_FILE = "region_population_area.csv"
+REGENCY_POVERTY_FILE = "regency_poverty_bps_2025.csv"
+PROVINCE_POVERTY_FILE = "province_poverty_bps.csv"
+
+
 @cache
-def _load_reference(area_dir: str, reference_dir: str) -> _Reference:
+def _load_reference(area_dir: str, reference_dir: str, stamp: tuple[int, ...] = ()) -> _Reference:
     area = Path(area_dir)
     needed = ("provinces.csv", "regencies.csv", "districts.csv", "villages.csv")
     missing = [name for name in needed if not (area / name).is_file()]
@@ -375,7 +376,7 @@ def _load_reference(area_dir: str, reference_dir: str) -> _Reference:
     stats = Path(reference_dir) / "stats"
     weight = reg_vill_count.astype(np.float64)
     population_source = "uniform over villages"
-    pop_file = stats / "region_population_area.csv"
+    pop_file = stats / POPULATION_FILE
     if pop_file.is_file():
         pop = _read(pop_file, ["level", "code", "population_total"])
         is_regency = pc.equal(pop["level"], "regency")
@@ -437,7 +438,7 @@ def _poverty(stats: Path, reg_code: I64, reg_province: Sequence[str]) -> tuple[F
     province's rate, else nothing at all."""
     n = len(reg_code)
     province_rate: dict[str, float] = {}
-    prov_file = stats / "province_poverty_bps.csv"
+    prov_file = stats / PROVINCE_POVERTY_FILE
     if prov_file.is_file():
         column = _latest_rate_column(_header(prov_file))
         if column:
@@ -447,7 +448,7 @@ def _poverty(stats: Path, reg_code: I64, reg_province: Sequence[str]) -> tuple[F
                     province_rate[code] = float(rate)
     rates = np.array([province_rate.get(p, math.nan) for p in reg_province])
     source = str(prov_file) if province_rate else "none"
-    reg_file = stats / "regency_poverty_bps_2025.csv"
+    reg_file = stats / REGENCY_POVERTY_FILE
     if reg_file.is_file():
         column = _latest_rate_column(_header(reg_file))
         if column:
@@ -796,6 +797,7 @@ class _Plan:
     chunk_size: int
     chunks: int
     faults_total: int
+    serial_offset: int
     ref: _Reference
     tables: _Tables
     regencies: I32  # selected regency indices
@@ -975,13 +977,14 @@ def _make_chunk(plan: _Plan, index: int) -> _Chunk:
             ref.regency_district_count[mreg], len(migrant)
         )
     key = (nik_district.astype(np.int64) * 2 + sex_i) * DATE_SPAN + back
-    serial = _ranks(key) * plan.chunks + index + 1
+    serial = _ranks(key) * plan.chunks + index + 1 + plan.serial_offset
 
     # KK: the family's district, a recording date after the head's 17th birthday, serial.
     head_back = back[starts].astype(np.int64)
     span = np.minimum(head_back - 6211, KK_WINDOW_DAYS) + 1  # days after the 17th birthday
     kk_back = (rng.random(n_fam) * span).astype(np.int32)
     kk_serial = _ranks(district.astype(np.int64) * DATE_SPAN + kk_back) * plan.chunks + index + 1
+    kk_serial += plan.serial_offset
     max_serial = int(max(serial.max(), kk_serial.max()))
     if max_serial > MAX_SERIAL:
         raise _Overflow(max_serial)
@@ -1224,9 +1227,9 @@ def _select_provinces(provinces: Sequence[str] | str | None, known: Sequence[str
 
 
 def effective_chunk_size(persons: int, chunk_size: int) -> int:
-    """At most `chunk_size` persons per chunk, and at least 4 chunks when there are 400,000
-    persons or more, so that making chunks and writing them overlap."""
-    return min(chunk_size, max(MIN_AUTO_CHUNK, -(-persons // 4)))
+    """At most `chunk_size` persons per chunk; a smaller output is still cut into 8 chunks
+    (of at least 100,000 persons), so that making chunks and writing them overlap."""
+    return min(chunk_size, max(MIN_AUTO_CHUNK, -(-persons // 8)))
 
 
 def _check_args(persons: int, seed: int, faults: float, chunk_size: int, snapshot_date: date) -> None:
@@ -1252,6 +1255,7 @@ def _check_args(persons: int, seed: int, faults: float, chunk_size: int, snapsho
 def _plan(
     *,
     persons: int,
+    serial_offset: int = 0,
     seed: int,
     faults: float,
     chunk_size: int,
@@ -1294,6 +1298,7 @@ def _plan(
         chunk_size=chunk_size,
         chunks=-(-persons // chunk_size),
         faults_total=round(faults * persons),
+        serial_offset=serial_offset,
         ref=ref,
         tables=_tables(),
         regencies=chosen.astype(np.int32),
@@ -1321,6 +1326,7 @@ def generate(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
     snapshot_date: date = DEFAULT_SNAPSHOT,
+    serial_offset: int = 0,
 ) -> GenerateSummary:
     """Write a synthetic registry extract of `persons` people to `out` and say what was written.
 
@@ -1330,11 +1336,22 @@ def generate(
     keep the residences to; `faults`: the share of rows, in [0, 1), that get exactly one
     rejectable fault; `chunk_size`: most persons per chunk and Parquet row group (part of
     what makes the output: the same seed with another chunk size gives another file);
-    `progress`: called with the number of persons written after each chunk. Bad arguments
+    `progress`: called with the number of persons written after each chunk;
+    `serial_offset`: added to every NIK and KK serial, so that a file generated with an
+    offset of at least another file's `max_nik_serial` shares no NIK or KK number with it
+    (two files from different seeds otherwise do: serials restart at 0001). Bad arguments
     raise BadInput before anything is written.
     """
     began = time.perf_counter()
     _check_args(persons, seed, faults, chunk_size, snapshot_date)
+    if (
+        isinstance(serial_offset, bool)
+        or not isinstance(serial_offset, int)
+        or not 0 <= serial_offset < MAX_SERIAL
+    ):
+        raise BadInput(
+            f"serial_offset must be a whole number from 0 to {MAX_SERIAL - 1}, got {serial_offset!r}"
+        )
     chunk_size = effective_chunk_size(persons, chunk_size)
     out = Path(out)
     fmt = _format_of(out)
@@ -1342,7 +1359,7 @@ def generate(
         raise BadInput(f"{out} is a directory: give a file name ending in .parquet, .csv or .csv.gz")
     if not out.parent.is_dir():
         raise BadInput(f"the folder {out.parent} does not exist: create it first")
-    ref = _load_reference(str(config.area_data_dir().resolve()), str(config.reference_dir().resolve()))
+    ref = _reference()
     chosen = _select_provinces(provinces, ref.province_codes)
     plan = _plan(
         persons=persons,
@@ -1352,6 +1369,7 @@ def generate(
         snapshot_date=snapshot_date,
         provinces=chosen,
         ref=ref,
+        serial_offset=serial_offset,
     )
 
     partial = out.with_name(f".{out.name}.partial")
@@ -1376,7 +1394,8 @@ def generate(
                     raise BadInput(
                         f"too many persons for the chosen region: NIK serials would reach {exc.args[0]} "
                         f"(at most {MAX_SERIAL} people can share a district, sex and birth date); "
-                        "generate fewer persons, choose more provinces, or use a larger chunk size"
+                        "generate fewer persons, choose more provinces, use a larger chunk size "
+                        "or a smaller serial offset"
                     ) from None
                 if index + workers < plan.chunks:
                     pending.append(pool.submit(_job, plan, index + workers, sink))

@@ -26,26 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from jaring.kit import config, protect
+from jaring.kit import config, nik, protect
 from jaring.kit.errors import BadInput
-from jaring.registry.codes import OCCUPATIONS
+from jaring.registry.codes import EXTRACT_COLUMNS, OCCUPATIONS, REQUIRED_COLUMNS
 from jaring.registry.reasons import REJECTIONS, WARNINGS
 
-REQUIRED = (
-    "nik",
-    "kk_number",
-    "name",
-    "sex",
-    "birth_date",
-    "village_code",
-    "relationship",
-    "employment_status",
-    "occupation",
-    "desil",
-    "deceased",
-)
-OPTIONAL = ("jamsostek",)
-COLUMNS = REQUIRED + OPTIONAL
+REQUIRED = REQUIRED_COLUMNS
+COLUMNS = EXTRACT_COLUMNS
 BATCH_ROWS = 262_144
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -86,13 +73,9 @@ PERSON_SCHEMA = pa.schema(
 REJECT_COLUMNS = ("line", "reason", *COLUMNS, "original_line")
 
 
-class KnownCodes(Protocol):
-    @property
-    def provinces(self) -> frozenset[str]: ...
-    @property
-    def regencies(self) -> frozenset[str]: ...
-    @property
-    def districts(self) -> frozenset[str]: ...
+class KnownCodes(nik.KnownCodes, Protocol):
+    """The NIK's region codes plus the villages, which a residence must be one of."""
+
     @property
     def villages(self) -> frozenset[str]: ...
 
@@ -161,8 +144,7 @@ def _check_text(path: Path, head: bytes) -> None:
     if b"\x00" in head:
         raise BadInput(f"{path}: not a text file (it contains NUL bytes); expected CSV (UTF-8) or Parquet")
     # A cut in the middle of a multi-byte character at the end of the sample is not an error.
-    sample = head.decode("utf-8", errors="strict") if _is_utf8(head) else None
-    if sample is None:
+    if not _is_utf8(head):
         raise BadInput(_encoding_message(path, head))
 
 
@@ -510,9 +492,9 @@ def validate_file(
                 raise BadInput(f"{source.path}: cannot read the file: {_first_line(exc)}") from None
         malformed = _malformed_lines(con, source)
         _finish_rejects(con, pending_rejects, malformed, outputs.rejects)
-        for _line, _text in malformed:
-            tally.by_reason["row_malformed"] += 1
-        tally.rows_in += len(malformed)
+        if malformed:
+            tally.by_reason["row_malformed"] += len(malformed)
+            tally.rows_in += len(malformed)
         return tally
     finally:
         con.close()
