@@ -19,6 +19,13 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	@touch $@
 
 run: install
+	@echo "== Regions (idn-area-data) and, when ../shared/data is there, statistics and maps =="
+	$(BIN)/jaring reference load
+	@echo "== A synthetic registry extract of 50,000 persons, 5% of rows faulty, imported =="
+	@mkdir -p var
+	$(BIN)/jaring registry generate --persons 50000 --seed 1 --faults 0.05 --out var/demo-registry.csv
+	$(BIN)/jaring registry import var/demo-registry.csv --snapshot-date 2026-09-30
+	$(BIN)/jaring region show 3171
 	@echo "== A BPU worker's minimum package, May 2026 (PP 50/2025 relief month) =="
 	$(BIN)/jaring calc contribution --segment bpu --income 1000000 --month 2026-05
 	@echo "== The same worker funded by the regional budget (APBD): no relief =="
@@ -43,6 +50,7 @@ test: lint typecheck unit
 
 bench: install
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jaring.kit.errors import BadInput, NotFound
+from jaring.registry import diff
 from jaring.registry.diff import diff_snapshots
 from jaring.registry.evolve import Evolution, evolve
 from jaring.registry.generate import generate
@@ -81,7 +82,11 @@ def test_diff_errors(jaring_env: Path, tmp_path: Path) -> None:
         diff_snapshots(old="1999-01-01", new=new_id)
 
 
-def test_generated_evolution_is_found_by_the_diff(jaring_env: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("per_slice", [2_500_000, 7_000], ids=["one slice", "five slices"])
+def test_generated_evolution_is_found_by_the_diff(
+    jaring_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_slice: int
+) -> None:
+    monkeypatch.setattr(diff, "PERSONS_PER_SLICE", per_slice)
     old = generate(persons=30_000, seed=21, out=tmp_path / "old.parquet", snapshot_date=date(2026, 6, 30))
     extra = generate(
         persons=500,

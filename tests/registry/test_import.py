@@ -13,6 +13,7 @@ import pytest
 
 from jaring.kit import protect
 from jaring.kit.errors import BadInput
+from jaring.registry import importer
 from jaring.registry.codes import EXTRACT_COLUMNS, OCCUPATIONS
 from jaring.registry.generate import generate
 from jaring.registry.reasons import REJECTIONS
@@ -245,3 +246,37 @@ def test_columns_and_occupations_are_what_the_docs_say() -> None:
         assert f"`{code}`" in docs
     documented = [line.split("`")[1] for line in docs.splitlines() if line.startswith("| `")]
     assert documented == list(EXTRACT_COLUMNS)
+
+
+def test_duplicates_far_apart_are_found_and_precedence_kept(
+    jaring_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny batches put the two copies of each NIK in different batches, so the importer
+    # only learns of them after the first pass.
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    rows = [GOOD | _unique(serial) for serial in range(1, 12)]
+    rows.append(GOOD | _unique(3) | {"desil": ""})  # duplicate beats a later reason
+    rows.append(GOOD | _unique(5) | {"nik": "3171015708900005"[:15]})  # not the same NIK
+    rows.append(GOOD | {"nik": "3100015708900007"})  # an earlier reason beats duplicate...
+    rows.append(GOOD | {"nik": "3100015708900007"})  # ...on both copies
+    result = import_snapshot(path=_write(tmp_path / "x.csv", rows), snapshot_date=SNAPSHOT)
+    assert result.rows_in == 15 == result.accepted + result.rejected
+    assert result.by_reason == {"nik_duplicate": 2, "nik_region_zero": 2, "nik_length": 1}
+    lines = {int(r["line"]): r["reason"] for r in _rejects(result.rejects_path)}
+    assert lines == {
+        4: "nik_duplicate",
+        13: "nik_duplicate",
+        14: "nik_length",
+        15: "nik_region_zero",
+        16: "nik_region_zero",
+    }
+    assert pq.read_metadata(result.path).num_rows == 10
+
+
+def test_reader_errors_do_not_echo_the_row() -> None:
+    message = importer._first_line(
+        RuntimeError("Conversion Error: CSV Error on Line: 7 Original Line: 3171015708900001,Siti\nmore")
+    )
+    assert "3171015708900001" not in message
+    assert "Siti" not in message
+    assert message.startswith("Conversion Error: CSV Error on Line: 7")

@@ -23,6 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
 from sqlalchemy import Connection, Table, func, select
 
 from jaring.kit import config
@@ -141,8 +144,9 @@ def _codes_from_csv(area_dir: Path | None, fingerprint: str) -> KnownCodes:
                 f"region codes are not available: {path} is missing and no regions are loaded; "
                 "set JARING_AREA_DATA to the idn-area-data 'data' folder or run 'make install'"
             )
-        with path.open(encoding="utf-8", newline="") as handle:
-            sets[level] = {row["code"].replace(".", "") for row in csv.DictReader(handle)}
+        only_code = pa_csv.ConvertOptions(include_columns=["code"], column_types={"code": pa.string()})
+        column = pa_csv.read_csv(path, convert_options=only_code).column("code")
+        sets[level] = set(pc.replace_substring(column, ".", "").to_pylist())
     return _known(sets, "idn-area-data", fingerprint)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from jaring.kit import db
@@ -39,8 +40,10 @@ CHANGES = {
 CHANGES_SQL = """
 WITH old AS (
     SELECT nik_index, village_code, regency_code, desil, deceased FROM read_parquet($old)
+    WHERE nik_index >= $low AND ($high IS NULL OR nik_index < $high)
 ), new AS (
     SELECT nik_index, village_code, regency_code, desil, deceased FROM read_parquet($new)
+    WHERE nik_index >= $low AND ($high IS NULL OR nik_index < $high)
 ), joined AS (
     SELECT
         coalesce(n.nik_index, o.nik_index) AS nik_index,
@@ -162,9 +165,13 @@ def diff_snapshots(*, old: str, new: str, url: str | None = None) -> DiffResult:
     work.mkdir(parents=True, mode=0o700, exist_ok=True)
     try:
         changes = work / "changes.parquet"
-        params = {"old": before.path, "new": after.path}
         with _connection() as con:
-            con.execute(f"CREATE TEMP TABLE changes AS {CHANGES_SQL}", params)
+            for number, (low, high) in enumerate(_slices(before.path, after.path)):
+                params = {"old": before.path, "new": after.path, "low": low, "high": high}
+                if number == 0:
+                    con.execute(f"CREATE TEMP TABLE changes AS {CHANGES_SQL}", params)
+                else:
+                    con.execute(f"INSERT INTO changes {CHANGES_SQL}", params)
             con.execute(f"COPY changes TO '{_quote(changes)}' (FORMAT parquet, COMPRESSION zstd)")
             rows = con.sql(
                 "SELECT coalesce(regency_code, '') AS regency_code, change, count(*) AS n "
@@ -193,6 +200,19 @@ def diff_snapshots(*, old: str, new: str, url: str | None = None) -> DiffResult:
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+PERSONS_PER_SLICE = 2_500_000
+
+
+def _slices(*paths: str) -> list[tuple[bytes, bytes | None]]:
+    """Ranges of the blind index that split the people into slices of at most about
+    PERSONS_PER_SLICE, joined one at a time: the join's memory then stays the same however
+    large the registry (blind indexes are uniformly spread, being AES outputs)."""
+    most = max(pq.read_metadata(path).num_rows for path in paths)
+    count = min(256, max(1, -(-most // PERSONS_PER_SLICE)))
+    bounds = [bytes([256 * k // count]) for k in range(count)]
+    return [(low, bounds[k + 1] if k + 1 < count else None) for k, low in enumerate(bounds)]
 
 
 def _quote(path: Path) -> str:

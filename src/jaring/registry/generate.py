@@ -56,7 +56,7 @@ from jaring.registry import codes, synth_names
 from jaring.registry.reasons import REJECTIONS
 
 DEFAULT_SNAPSHOT = date(2026, 9, 30)
-DEFAULT_CHUNK = 1_000_000
+DEFAULT_CHUNK = 500_000
 MIN_AUTO_CHUNK = 100_000
 
 COLUMNS = codes.EXTRACT_COLUMNS

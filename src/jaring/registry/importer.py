@@ -1,20 +1,26 @@
 """Read and validate a registry extract into a protected snapshot, accounting for every row.
 
-DuckDB parses the file (CSV in parallel, or Parquet) and normalises each row in one
-order-preserving scan (`sql/row_checks.sql`); set membership (known regions, duplicate
-NIKs) and the choice of the first rejection reason happen here on Arrow batches, so rows
-keep their file order and their line numbers. Accepted rows are written to Parquet with
-the NIK and KK number replaced by blind index + ciphertext; rejected rows go, as they
-were in the file, to a rejects file with their line and reason.
+DuckDB parses the file (CSV in parallel, or Parquet) in one order-preserving scan that
+hands over the columns as text, on a background thread; `normalise` and `fixed_numbers`
+read the values and `judge` picks each row's first rejection reason on whole Arrow
+batches, so rows keep their file order and their line numbers. Accepted rows are written
+to Parquet (also on a background thread) with the NIK and KK number replaced by blind
+index + ciphertext; rejected rows go, as they were in the file, to a rejects file with
+their line and reason.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import os
-from collections import Counter
+import queue
+import re
+import threading
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,25 +34,14 @@ import pyarrow.parquet as pq
 
 from jaring.kit import config, nik, protect
 from jaring.kit.errors import BadInput
+from jaring.registry import fixed_numbers
 from jaring.registry.codes import EXTRACT_COLUMNS, OCCUPATIONS, REQUIRED_COLUMNS
+from jaring.registry.normalise import normalise
 from jaring.registry.reasons import REJECTIONS, WARNINGS
 
 REQUIRED = REQUIRED_COLUMNS
 COLUMNS = EXTRACT_COLUMNS
 BATCH_ROWS = 262_144
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-
-MACROS = """
-CREATE OR REPLACE MACRO days_in_month(y, m) AS CASE
-    WHEN m = 2 THEN CASE WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END
-    WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END;
--- The year of a 2-digit yy: 20yy unless that is after the reference date (YYYYMMDD).
-CREATE OR REPLACE MACRO century_year(yy, m, d, ref) AS
-    CASE WHEN (2000 + yy) * 10000 + m * 100 + d <= ref THEN 2000 + yy ELSE 1900 + yy END;
-CREATE OR REPLACE MACRO yymmdd_date(yy, m, d, ref) AS
-    CASE WHEN m BETWEEN 1 AND 12 AND d BETWEEN 1 AND days_in_month(century_year(yy, m, d, ref), m)
-         THEN make_date(century_year(yy, m, d, ref), m, d) END;
-"""
 
 PERSON_SCHEMA = pa.schema(
     [
@@ -70,6 +65,16 @@ PERSON_SCHEMA = pa.schema(
         ("warning_flags", pa.int16()),
     ]
 )
+# Random 16-byte blind indexes and ciphertexts neither compress nor repeat: they are stored
+# plain. Statistics (for row-group skipping) are kept only for the columns later queries
+# filter on; LZ4 costs a third of zstd's time for a slightly larger file.
+_OPAQUE = ("nik_index", "nik_cipher", "kk_index", "kk_cipher")
+_FILTERED = ("village_code", "district_code", "regency_code", "province_code", "desil", "birth_date")
+PERSON_WRITE_OPTIONS: dict[str, object] = {
+    "compression": {name: "none" if name in _OPAQUE else "lz4" for name in PERSON_SCHEMA.names},
+    "use_dictionary": [name for name in PERSON_SCHEMA.names if name not in (*_OPAQUE, "name")],
+    "write_statistics": list(_FILTERED),
+}
 REJECT_COLUMNS = ("line", "reason", *COLUMNS, "original_line")
 
 
@@ -201,7 +206,15 @@ def _with_header(path: Path, fmt: str, compression: str | None, names: tuple[str
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The reader's message, safe for the terminal and logs: its first line only (DuckDB
+    quotes the offending row on later lines) and any long digit run (a NIK) hidden."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    first = first.split("Original Line", 1)[0].rstrip(" :")
+    return _LONG_NUMBER.sub(lambda match: "*" * len(match.group()), first)
+
+
+_LONG_NUMBER = re.compile(r"\d{8,}")
 
 
 # --- DuckDB ---------------------------------------------------------------------------------
@@ -230,17 +243,6 @@ def _source_view(con: duckdb.DuckDBPyConnection, source: SourceFile, rejects: bo
     con.execute(f"CREATE OR REPLACE TEMP VIEW source AS SELECT {', '.join(select)} FROM {reader}")
 
 
-def _duplicate_niks(con: duckdb.DuckDBPyConnection) -> np.ndarray:
-    """NIKs (as numbers) that appear on more than one row. Leading zeros cannot hide a
-    difference: a NIK is exactly 16 digits, so equal numbers mean equal strings."""
-    rows = con.sql(
-        "SELECT TRY_CAST(trim(nik) AS BIGINT) AS n FROM source "
-        "WHERE length(trim(nik)) = 16 AND TRY_CAST(trim(nik) AS BIGINT) IS NOT NULL "
-        "GROUP BY 1 HAVING count(*) > 1"
-    ).fetchnumpy()
-    return np.asarray(rows["n"], dtype=np.int64)
-
-
 # --- one batch ------------------------------------------------------------------------------
 
 
@@ -256,37 +258,42 @@ def _isin(values: pa.Array, members: pa.Array) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Sets:
-    """Sorted integer codes, for fast membership tests by binary search."""
+    """The codes rows are checked against, shaped for fast bulk membership tests: a flag
+    per possible code for the short ones, sorted integers (binary search) for the rest."""
 
-    provinces: np.ndarray
-    regencies: np.ndarray
-    districts: np.ndarray
-    villages: np.ndarray
+    provinces: np.ndarray  # bool, indexed by the 2-digit code
+    regencies: np.ndarray  # bool, indexed by the 4-digit code
+    districts: np.ndarray  # bool, indexed by the 6-digit code
+    villages: np.ndarray  # sorted int64
     occupations: pa.Array
-    duplicates: np.ndarray
+    duplicates: np.ndarray  # sorted int64 NIK numbers
 
     @classmethod
     def build(cls, known: KnownCodes, duplicates: np.ndarray) -> Sets:
-        def ints(codes: frozenset[str]) -> np.ndarray:
-            return np.array(sorted(int(code) for code in codes), dtype=np.int64)
+        def flags(codes: frozenset[str], digits: int) -> np.ndarray:
+            table = np.zeros(10**digits, dtype=bool)
+            table[[int(code) for code in codes if len(code) == digits and code.isdigit()]] = True
+            return table
 
         return cls(
-            provinces=ints(known.provinces),
-            regencies=ints(known.regencies),
-            districts=ints(known.districts),
-            villages=ints(known.villages),
+            provinces=flags(known.provinces, 2),
+            regencies=flags(known.regencies, 4),
+            districts=flags(known.districts, 6),
+            villages=np.array(sorted(int(code) for code in known.villages), dtype=np.int64),
             occupations=pa.array(sorted(OCCUPATIONS), pa.string()),
             duplicates=np.sort(duplicates),
         )
 
 
-def _prefix(values: pa.Array, length: int) -> pa.Array:
-    return pc.utf8_slice_codeunits(values, 0, length)
+def _flagged(numbers: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """table[number] for each number, False outside the table (e.g. -1 for no number)."""
+    inside = (numbers >= 0) & (numbers < len(table))
+    found: np.ndarray = table[np.where(inside, numbers, 0)] & inside
+    return found
 
 
-def _member(values: pa.Array, members: np.ndarray) -> np.ndarray:
-    """Whether each integer is in the sorted array `members` (NULL → False)."""
-    numbers = np.asarray(pc.fill_null(values, -1), dtype=np.int64)
+def _member(numbers: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Whether each integer is in the sorted array `members`."""
     if len(members) == 0:
         return np.zeros(len(numbers), dtype=bool)
     at = np.minimum(np.searchsorted(members, numbers), len(members) - 1)
@@ -301,47 +308,55 @@ def _digits(values: pa.Array, length: int | None = None) -> np.ndarray:
     return ok
 
 
-def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> tuple[np.ndarray, np.ndarray]:
-    """(reason index per row, -1 = accepted; warning bitmask per row)."""
+@dataclass(frozen=True)
+class Judgement:
+    reason: np.ndarray  # index into REASONS per row, -1 = accepted
+    warning_flags: np.ndarray  # int16 bitmask (WARNINGS order), 0 on rejected rows
+    nik_number: np.ndarray  # int64, -1 where the NIK is not 16 digits
+    nik_blocks: np.ndarray  # (n, 16) ASCII NIKs, for protecting the accepted ones
+    kk_blocks: np.ndarray
+
+
+def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> Judgement:
+    """The first rejection reason of every row (or none) and the warnings of accepted rows."""
     col = batch.column
-    nik, kk = col("nik"), col("kk")
+    ref_ymd = _ymd(snapshot_date)
+    nik_f = fixed_numbers.read_nik(col("nik"), ref_ymd)
+    kk_f = fixed_numbers.read_nik(col("kk"), ref_ymd, plus_forty=False)
     birth = col("birth_date")
-    nik_region = np.asarray(pc.fill_null(col("nik_region"), -1), dtype=np.int64)
-    kk_region = np.asarray(pc.fill_null(col("kk_region"), -1), dtype=np.int64)
-    nik_abroad = nik_region // 10_000 == 99
+    nik_abroad = nik_f.region // 10_000 == 99
 
     def is_null(name: str) -> np.ndarray:
         nulls: np.ndarray = np.asarray(pc.is_null(col(name)))
         return nulls
 
     def empty(name: str) -> np.ndarray:
-        return _np(pc.equal(pc.fill_null(col(name), ""), ""))
+        return _np(pc.fill_null(pc.equal(pc.binary_length(col(name)), 0), True))
 
     def region_zero(region: np.ndarray) -> np.ndarray:
         zero: np.ndarray = ((region // 100) % 100 == 0) | (region % 100 == 0)
         return zero
 
-    nik_digits, kk_digits = _digits(nik), _digits(kk)
     conditions = {
         "nik_missing": empty("nik"),
-        "nik_non_digit": ~nik_digits,
-        "nik_length": ~_digits(nik, 16),
-        "nik_province_unknown": ~nik_abroad & ~np.isin(nik_region // 10_000, sets.provinces),
-        "nik_region_zero": ~nik_abroad & region_zero(nik_region),
-        "nik_date_impossible": is_null("nik_birth_date") | ~_np(col("nik_day_ok")),
-        "nik_serial_zero": _np(pc.ends_with(nik, "0000")),
-        "nik_duplicate": _member(col("nik_number"), sets.duplicates),
+        "nik_non_digit": ~_np(pc.ascii_is_decimal(col("nik"))),
+        "nik_length": ~nik_f.ok,
+        "nik_province_unknown": ~nik_abroad & ~_flagged(nik_f.region // 10_000, sets.provinces),
+        "nik_region_zero": ~nik_abroad & region_zero(nik_f.region),
+        "nik_date_impossible": ~nik_f.date_ok,
+        "nik_serial_zero": nik_f.serial_zero,
+        "nik_duplicate": _member(nik_f.number, sets.duplicates),
         "kk_missing": empty("kk"),
-        "kk_non_digit": ~kk_digits,
-        "kk_length": ~_digits(kk, 16),
-        "kk_province_unknown": ~np.isin(kk_region // 10_000, sets.provinces) | region_zero(kk_region),
-        "kk_date_impossible": is_null("kk_recorded_on"),
+        "kk_non_digit": ~_np(pc.ascii_is_decimal(col("kk"))),
+        "kk_length": ~kk_f.ok,
+        "kk_province_unknown": ~_flagged(kk_f.region // 10_000, sets.provinces) | region_zero(kk_f.region),
+        "kk_date_impossible": ~kk_f.date_ok,
         "name_missing": empty("name"),
         "sex_invalid": is_null("sex"),
         "birth_date_invalid": is_null("birth_date"),
         "birth_date_future": _np(pc.greater(birth, pa.scalar(snapshot_date, pa.date32()))),
         "village_invalid": ~_digits(col("village"), 10),
-        "village_unknown": ~_member(col("village_number"), sets.villages),
+        "village_unknown": ~_member(fixed_numbers.read_village(col("village")), sets.villages),
         "relationship_invalid": is_null("relationship"),
         "employment_invalid": is_null("employment_status"),
         "occupation_unknown": ~empty("occupation")
@@ -354,44 +369,33 @@ def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> tuple[np.nd
     order = [name for name in REJECTIONS if name in conditions]
     reason = np.select([conditions[name] for name in order], [REASON_INDEX[name] for name in order], -1)
 
-    nik_birth = col("nik_birth_date")
+    birth_year = np.asarray(pc.fill_null(pc.year(birth), 0), dtype=np.int64)
+    birth_month = np.asarray(pc.fill_null(pc.month(birth), 0), dtype=np.int64)
+    birth_day = np.asarray(pc.fill_null(pc.day(birth), 0), dtype=np.int64)
     flags = {
         "nik_region_retired": ~nik_abroad
-        & ~(np.isin(nik_region // 100, sets.regencies) & _member(col("nik_region"), sets.districts)),
+        & ~(_flagged(nik_f.region // 100, sets.regencies) & _flagged(nik_f.region, sets.districts)),
         "nik_abroad": nik_abroad,
         # Same day and month, and years a whole number of centuries apart (the NIK has 2 digits).
-        "nik_birth_date_mismatch": _np(
-            pc.or_(
-                pc.or_(
-                    pc.not_equal(pc.day(nik_birth), pc.day(birth)),
-                    pc.not_equal(pc.month(nik_birth), pc.month(birth)),
-                ),
-                pc.invert(pc.is_in(pc.subtract(pc.year(nik_birth), pc.year(birth)), CENTURIES)),
-            )
-        ),
-        "nik_sex_mismatch": _np(pc.not_equal(col("nik_sex"), col("sex"))),
+        "nik_birth_date_mismatch": (nik_f.day != birth_day)
+        | (nik_f.month != birth_month)
+        | ~np.isin(nik_f.year - birth_year, (-100, 0, 100)),
+        "nik_sex_mismatch": nik_f.female != _np(pc.equal(col("sex"), "F")),
         "kk_region_retired": ~(
-            np.isin(kk_region // 100, sets.regencies) & _member(col("kk_region"), sets.districts)
+            _flagged(kk_f.region // 100, sets.regencies) & _flagged(kk_f.region, sets.districts)
         ),
     }
     bits = np.zeros(batch.num_rows, dtype=np.int16)
     for position, name in enumerate(WARNINGS):
         bits |= flags[name].astype(np.int16) << position
-    return reason, np.where(reason < 0, bits, 0).astype(np.int16)
+    return Judgement(
+        reason, np.where(reason < 0, bits, 0).astype(np.int16), nik_f.number, nik_f.blocks, kk_f.blocks
+    )
 
 
-CENTURIES = pa.array([-100, 0, 100], pa.int64())
 REASONS = list(REJECTIONS)
 REASON_NAMES = pa.array(REASONS, pa.string())
 REASON_INDEX = {name: position for position, name in enumerate(REASONS)}
-
-
-def _ascii_blocks(values: pa.Array) -> np.ndarray:
-    """16-character strings as an (n, 16) uint8 array."""
-    fixed = pc.cast(values, pa.binary()).cast(pa.binary(16))
-    buffer = fixed.buffers()[1]
-    start = fixed.offset * 16
-    return np.frombuffer(buffer, dtype=np.uint8)[start : start + 16 * len(fixed)].reshape(-1, 16)
 
 
 def _fixed(blocks: np.ndarray) -> pa.Array:
@@ -400,12 +404,17 @@ def _fixed(blocks: np.ndarray) -> pa.Array:
     )
 
 
-def accepted_table(batch: pa.RecordBatch, keep: np.ndarray, warning_flags: np.ndarray) -> pa.Table:
-    rows = batch.filter(pa.array(keep))
+def accepted_table(batch: pa.RecordBatch, verdict: Judgement) -> pa.Table:
+    keep = verdict.reason < 0
+    whole = bool(keep.all())
+    rows = batch if whole else batch.filter(pa.array(keep))
     col = rows.column
-    nik_index, nik_cipher = protect.protect_many(_ascii_blocks(col("nik")), "nik")
-    kk_index, kk_cipher = protect.protect_many(_ascii_blocks(col("kk")), "kk")
+    nik_blocks = verdict.nik_blocks if whole else verdict.nik_blocks[keep]
+    kk_blocks = verdict.kk_blocks if whole else verdict.kk_blocks[keep]
+    nik_index, nik_cipher = protect.protect_many(nik_blocks, "nik")
+    kk_index, kk_cipher = protect.protect_many(kk_blocks, "kk")
     village = col("village")
+    village_bytes, _ten_digits = fixed_numbers.ascii_blocks(village, 10)  # accepted: all are
     occupation = col("occupation")
     return pa.Table.from_arrays(
         [
@@ -417,16 +426,16 @@ def accepted_table(batch: pa.RecordBatch, keep: np.ndarray, warning_flags: np.nd
             col("sex"),
             col("birth_date"),
             village,
-            _prefix(village, 6),
-            _prefix(village, 4),
-            _prefix(village, 2),
+            fixed_numbers.leading_text(village_bytes, 6),
+            fixed_numbers.leading_text(village_bytes, 4),
+            fixed_numbers.leading_text(village_bytes, 2),
             col("relationship"),
             col("employment_status"),
             pc.fill_null(occupation, ""),
             col("desil"),
             col("deceased"),
             col("jamsostek"),
-            pa.array(warning_flags[keep], pa.int16()),
+            pa.array(verdict.warning_flags if whole else verdict.warning_flags[keep], pa.int16()),
         ],
         schema=PERSON_SCHEMA,
     )
@@ -441,7 +450,7 @@ def rejected_table(
         pa.array(ordinals[rows], pa.int64()),
         pc.take(REASON_NAMES, pa.array(reason[rows])),
     ]
-    arrays += [subset.column(f"raw_{name}") for name in COLUMNS]
+    arrays += [subset.column(name) for name in COLUMNS]
     arrays.append(pa.nulls(subset.num_rows, pa.string()))
     return pa.Table.from_arrays(arrays, names=list(REJECT_COLUMNS))
 
@@ -464,34 +473,21 @@ def validate_file(
     outputs: Outputs,
     progress: Callable[[int], None] | None = None,
 ) -> Tally:
-    """Validate `source` and write the accepted persons and the rejects. Returns the tally."""
+    """Validate `source` and write the accepted persons and the rejects. Returns the tally.
+
+    Duplicate NIKs can only be known once every row has been read, so the file is validated
+    once assuming none; only a file that turns out to have some is validated again with
+    them known (the same code path, so both passes judge rows identically)."""
     con = connect_batch()
     try:
-        con.execute(MACROS)
-        _source_view(con, source, rejects=False)
-        try:
-            duplicates = _duplicate_niks(con)
-        except duckdb.Error as exc:
-            raise BadInput(f"{source.path}: cannot read the file: {_first_line(exc)}") from None
-        _source_view(con, source, rejects=source.format == "csv")
-        sets = Sets.build(known, duplicates)
-        sql = (SQL_DIR / "row_checks.sql").read_text(encoding="utf-8")
-        tally = Tally()
-        pending_rejects = outputs.work / "rejects.parquet"
-        with (
-            pq.ParquetWriter(outputs.persons, PERSON_SCHEMA, compression="zstd") as persons,
-            pq.ParquetWriter(pending_rejects, _reject_schema(), compression="none") as rejects,
-        ):
-            try:
-                reader = con.sql(sql, params={"ref_ymd": _ymd(snapshot_date)}).to_arrow_reader(BATCH_ROWS)
-                for batch in _batches(reader):
-                    _one_batch(batch, sets, snapshot_date, tally, persons, rejects)
-                    if progress:
-                        progress(batch.num_rows)
-            except duckdb.Error as exc:
-                raise BadInput(f"{source.path}: cannot read the file: {_first_line(exc)}") from None
+        sets = Sets.build(known, np.zeros(0, dtype=np.int64))
+        tally, niks = _validate_pass(con, source, sets, snapshot_date, outputs, progress)
+        duplicates = _repeated(niks)
+        if len(duplicates):
+            sets = dataclasses.replace(sets, duplicates=duplicates)
+            tally, _niks = _validate_pass(con, source, sets, snapshot_date, outputs, progress)
         malformed = _malformed_lines(con, source)
-        _finish_rejects(con, pending_rejects, malformed, outputs.rejects)
+        _finish_rejects(con, outputs.work / "rejects.parquet", malformed, outputs.rejects)
         if malformed:
             tally.by_reason["row_malformed"] += len(malformed)
             tally.rows_in += len(malformed)
@@ -500,14 +496,123 @@ def validate_file(
         con.close()
 
 
+def _validate_pass(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    sets: Sets,
+    snapshot_date: date,
+    outputs: Outputs,
+    progress: Callable[[int], None] | None,
+) -> tuple[Tally, np.ndarray]:
+    """One scan of the file: (the tally, the NIK numbers of every row with a well-formed NIK)."""
+    con.execute("DROP TABLE IF EXISTS bad_lines")
+    _source_view(con, source, rejects=source.format == "csv")
+    tally = Tally()
+    niks: list[np.ndarray] = []
+    with (
+        pq.ParquetWriter(outputs.persons, PERSON_SCHEMA, **PERSON_WRITE_OPTIONS) as persons,
+        pq.ParquetWriter(outputs.work / "rejects.parquet", _reject_schema(), compression="none") as rejects,
+        _Writes() as writes,
+    ):
+        try:
+            with _Prefetch(con.sql("SELECT * FROM source").to_arrow_reader(BATCH_ROWS)) as batches:
+                for raw in batches:
+                    fields = normalise(raw)
+                    verdict = judge(fields, sets, snapshot_date)
+                    niks.append(verdict.nik_number[verdict.nik_number >= 0])
+                    for writer, table in _tables(raw, fields, verdict, tally, persons, rejects):
+                        writes.submit(writer, table)
+                    if progress:
+                        progress(raw.num_rows)
+        except duckdb.Error as exc:
+            raise BadInput(f"{source.path}: cannot read the file: {_first_line(exc)}") from None
+    return tally, np.concatenate(niks) if niks else np.zeros(0, dtype=np.int64)
+
+
+def _repeated(numbers: np.ndarray) -> np.ndarray:
+    """The sorted distinct values that occur more than once."""
+    ordered = np.sort(numbers)
+    same = ordered[1:] == ordered[:-1]
+    return np.unique(ordered[1:][same])
+
+
+class _Prefetch:
+    """The batches of a DuckDB reader, fetched on a background thread: DuckDB releases the
+    GIL while it parses, so the next batch is read while this one is judged."""
+
+    _DONE = object()
+
+    def __init__(self, reader: pa.RecordBatchReader, depth: int = 2) -> None:
+        self._reader = reader
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, name="jaring-read", daemon=True)
+
+    def _fetch(self) -> None:
+        item: object = self._DONE
+        try:
+            for batch in self._reader:
+                if self._stop.is_set():
+                    return
+                if batch.num_rows:
+                    self._put(batch)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            item = exc
+        self._put(item)
+
+    def _put(self, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, pa.RecordBatch)
+            yield item
+
+    def __enter__(self) -> _Prefetch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class _Writes:
+    """Parquet writes on a background thread (Arrow releases the GIL while encoding), so the
+    next batch is read and judged meanwhile. At most a few tables wait, to bound memory."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jaring-write")
+        self._pending: deque[Future[None]] = deque()
+
+    def submit(self, writer: pq.ParquetWriter, table: pa.Table) -> None:
+        while len(self._pending) >= 2:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(writer.write_table, table))
+
+    def __enter__(self) -> _Writes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _ymd(day: date) -> int:
     return day.year * 10_000 + day.month * 100 + day.day
-
-
-def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
-    for batch in reader:
-        if batch.num_rows:
-            yield batch
 
 
 def _reject_schema() -> pa.Schema:
@@ -518,31 +623,32 @@ def _reject_schema() -> pa.Schema:
     )
 
 
-def _one_batch(
+def _tables(
     batch: pa.RecordBatch,
-    sets: Sets,
-    snapshot_date: date,
+    fields: pa.RecordBatch,
+    verdict: Judgement,
     tally: Tally,
     persons: pq.ParquetWriter,
     rejects: pq.ParquetWriter,
-) -> None:
-    reason, flags = judge(batch, sets, snapshot_date)
+) -> Iterator[tuple[pq.ParquetWriter, pa.Table]]:
+    """The accepted and rejected rows of one batch, each for its writer; counts them."""
+    reason, flags = verdict.reason, verdict.warning_flags
     keep = reason < 0
     ordinals = np.arange(tally.rows_in + 1, tally.rows_in + batch.num_rows + 1, dtype=np.int64)
     tally.rows_in += batch.num_rows
     if keep.any():
-        persons.write_table(accepted_table(batch, keep, flags))
         tally.accepted += int(keep.sum())
         for position, name in enumerate(WARNINGS):
             count = int(np.count_nonzero(flags[keep] & (1 << position)))
             if count:
                 tally.warnings[name] += count
+        yield persons, accepted_table(fields, verdict)
     if not keep.all():
         rows = ~keep
-        rejects.write_table(rejected_table(batch, rows, reason, ordinals))
         codes, counts = np.unique(reason[rows], return_counts=True)
         for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
             tally.by_reason[REASONS[code]] += count
+        yield rejects, rejected_table(batch, rows, reason, ordinals)
 
 
 def _malformed_lines(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[tuple[int, str]]:
