@@ -305,8 +305,12 @@ def rules_show(parameter: str | None, on: date | None, as_json: bool, lang: str 
 
 # Domain command groups
 def _register_domains() -> None:
+    from jaring.kit.commands import audit, db
     from jaring.reference.commands import reference, region
     from jaring.registry.commands import nik, registry
+
+    cli.add_command(db)
+    cli.add_command(audit)
 
     cli.add_command(reference)
     cli.add_command(region)

@@ -54,6 +54,7 @@ def _engine(url: str) -> Engine:
 
 def _load_models() -> None:
     # Importing a model module registers its tables on `metadata`.
+    from jaring.kit import audit as _audit  # noqa: F401
     from jaring.reference import model as _reference  # noqa: F401
     from jaring.registry import model as _registry  # noqa: F401
 
