@@ -73,6 +73,10 @@ def run(step: str, env: dict[str, str], **args: object) -> dict[str, Any]:
     return result
 
 
+def _row(step: str, n: int, result: dict[str, Any], note: str) -> tuple[str, int, float, float, str]:
+    return step, n, float(result["seconds"]), float(result["peak_mib"]), note
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000000,4000000,10000000")
@@ -91,28 +95,10 @@ def main() -> None:
             # The generator's own speed is measured on Parquet, its fastest format; a CSV
             # input is then generated (and timed) from the same seed.
             gen = run("generate", env, n=n, seed=1, out=str(old_parquet), date="2026-06-30")
-            rate = n / float(gen["seconds"])
-            rows.append(
-                (
-                    "generate (Parquet)",
-                    n,
-                    float(gen["seconds"]),
-                    float(gen["peak_mib"]),
-                    f"{rate:,.0f} persons/s",
-                )
-            )
+            rows.append(_row("generate (Parquet)", n, gen, f"{n / gen['seconds']:,.0f} persons/s"))
             if options.format == "csv":
                 csv_gen = run("generate", env, n=n, seed=1, out=str(old), date="2026-06-30")
-                csv_rate = n / float(csv_gen["seconds"])
-                rows.append(
-                    (
-                        "generate (CSV)",
-                        n,
-                        float(csv_gen["seconds"]),
-                        float(csv_gen["peak_mib"]),
-                        f"{csv_rate:,.0f} persons/s",
-                    )
-                )
+                rows.append(_row("generate (CSV)", n, csv_gen, f"{n / csv_gen['seconds']:,.0f} persons/s"))
             os.sync()  # the new files' write-back must not land inside the timed reads
             # The floor is read before and after the import; the faster read counts, so
             # cache effects favour the baseline, not the import.
@@ -121,12 +107,8 @@ def main() -> None:
             floor_after = run("floor", env, file=str(old))
             floor = min(floor_before, floor_after, key=lambda r: float(r["seconds"]))
             ratio = float(imp["seconds"]) / float(floor["seconds"])
-            rows.append(
-                ("read floor (DuckDB)", n, float(floor["seconds"]), float(floor["peak_mib"]), "1.00×")
-            )
-            rows.append(
-                ("import + validate", n, float(imp["seconds"]), float(imp["peak_mib"]), f"{ratio:.2f}× floor")
-            )
+            rows.append(_row("read floor (DuckDB)", n, floor, "1.00×"))
+            rows.append(_row("import + validate", n, imp, f"{ratio:.2f}× floor"))
             new = work / "new.parquet"
             run(
                 "extra",
@@ -140,9 +122,7 @@ def main() -> None:
             )
             imp2 = run("import", env, file=str(new), date="2026-09-30")
             diff = run("diff", env, old=str(imp["snapshot"]), new=str(imp2["snapshot"]))
-            rows.append(
-                ("diff", n, float(diff["seconds"]), float(diff["peak_mib"]), f"{diff['rows']:,} changes")
-            )
+            rows.append(_row("diff", n, diff, f"{diff['rows']:,} changes"))
     print(f"\nRegistry benchmark ({options.format} input, {os.cpu_count()} cores)\n")
     print(f"{'step':<22}{'persons':>12}{'seconds':>10}{'peak MiB':>10}  note")
     for step, n, seconds, peak, note in rows:

@@ -126,12 +126,13 @@ def read_nik(values: pa.Array, ref_ymd: int, *, plus_forty: bool = True) -> NikF
     )
 
 
-def read_village(values: pa.Array) -> np.ndarray:
-    """The 10-digit village code as an integer, -1 where it is not 10 digits."""
+def read_village(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(the 10-digit village code as an integer, -1 where it is not 10 digits; its (n, 10)
+    ASCII bytes, all '0' where not)."""
     blocks, ok = ascii_blocks(values, 10)
     padded = np.full((len(blocks), 16), ZERO, dtype=np.uint8)
     padded[:, 6:] = blocks
     words = padded.view("<u8")
     number = _eight_digits(words[:, 0]) * 100_000_000 + _eight_digits(words[:, 1])
     result: np.ndarray = np.where(ok, number, -1)
-    return result
+    return result, blocks

@@ -252,10 +252,6 @@ def _np(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return result
 
 
-def _isin(values: pa.Array, members: pa.Array) -> np.ndarray:
-    return _np(pc.is_in(values, value_set=members))
-
-
 @dataclass(frozen=True)
 class Sets:
     """The codes rows are checked against, shaped for fast bulk membership tests: a flag
@@ -301,13 +297,6 @@ def _member(numbers: np.ndarray, members: np.ndarray) -> np.ndarray:
     return found
 
 
-def _digits(values: pa.Array, length: int | None = None) -> np.ndarray:
-    ok = _np(pc.ascii_is_decimal(values))
-    if length is not None:
-        ok &= np.asarray(pc.fill_null(pc.binary_length(values), -1)) == length
-    return ok
-
-
 @dataclass(frozen=True)
 class Judgement:
     reason: np.ndarray  # index into REASONS per row, -1 = accepted
@@ -315,6 +304,7 @@ class Judgement:
     nik_number: np.ndarray  # int64, -1 where the NIK is not 16 digits
     nik_blocks: np.ndarray  # (n, 16) ASCII NIKs, for protecting the accepted ones
     kk_blocks: np.ndarray
+    village_blocks: np.ndarray  # (n, 10) ASCII village codes, for the region code columns
 
 
 def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> Judgement:
@@ -323,6 +313,7 @@ def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> Judgement:
     ref_ymd = _ymd(snapshot_date)
     nik_f = fixed_numbers.read_nik(col("nik"), ref_ymd)
     kk_f = fixed_numbers.read_nik(col("kk"), ref_ymd, plus_forty=False)
+    village_number, village_blocks = fixed_numbers.read_village(col("village"))
     birth = col("birth_date")
     nik_abroad = nik_f.region // 10_000 == 99
 
@@ -355,8 +346,8 @@ def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> Judgement:
         "sex_invalid": is_null("sex"),
         "birth_date_invalid": is_null("birth_date"),
         "birth_date_future": _np(pc.greater(birth, pa.scalar(snapshot_date, pa.date32()))),
-        "village_invalid": ~_digits(col("village"), 10),
-        "village_unknown": ~_member(fixed_numbers.read_village(col("village")), sets.villages),
+        "village_invalid": village_number < 0,
+        "village_unknown": ~_member(village_number, sets.villages),
         "relationship_invalid": is_null("relationship"),
         "employment_invalid": is_null("employment_status"),
         "occupation_unknown": ~empty("occupation")
@@ -389,7 +380,12 @@ def judge(batch: pa.RecordBatch, sets: Sets, snapshot_date: date) -> Judgement:
     for position, name in enumerate(WARNINGS):
         bits |= flags[name].astype(np.int16) << position
     return Judgement(
-        reason, np.where(reason < 0, bits, 0).astype(np.int16), nik_f.number, nik_f.blocks, kk_f.blocks
+        reason,
+        np.where(reason < 0, bits, 0).astype(np.int16),
+        nik_f.number,
+        nik_f.blocks,
+        kk_f.blocks,
+        village_blocks,
     )
 
 
@@ -414,7 +410,7 @@ def accepted_table(batch: pa.RecordBatch, verdict: Judgement) -> pa.Table:
     nik_index, nik_cipher = protect.protect_many(nik_blocks, "nik")
     kk_index, kk_cipher = protect.protect_many(kk_blocks, "kk")
     village = col("village")
-    village_bytes, _ten_digits = fixed_numbers.ascii_blocks(village, 10)  # accepted: all are
+    village_bytes = verdict.village_blocks if whole else verdict.village_blocks[keep]
     occupation = col("occupation")
     return pa.Table.from_arrays(
         [
