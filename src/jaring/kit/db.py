@@ -54,9 +54,13 @@ def _engine(url: str) -> Engine:
 
 def _load_models() -> None:
     # Importing a model module registers its tables on `metadata`.
+    from jaring.accounts import model as _accounts  # noqa: F401
+    from jaring.contributions import model as _contributions  # noqa: F401
     from jaring.kit import audit as _audit  # noqa: F401
+    from jaring.membership import model as _membership  # noqa: F401
     from jaring.reference import model as _reference  # noqa: F401
     from jaring.registry import model as _registry  # noqa: F401
+    from jaring.sponsors import model as _sponsors  # noqa: F401
 
 
 def upgrade(engine: Engine) -> None:

@@ -13,3 +13,16 @@ class NotFound(JaringError):
 
 class BadInput(JaringError):
     """Input that cannot be used as given (HTTP 422)."""
+
+
+class Unauthenticated(JaringError):
+    """No valid credentials were given (HTTP 401)."""
+
+
+class Forbidden(JaringError):
+    """The caller is known but their role may not do this (HTTP 403). Never raised for a record
+    outside the caller's region: that is NotFound, so existence is not revealed."""
+
+
+class Conflict(JaringError):
+    """The request contradicts what is already recorded (HTTP 409)."""
