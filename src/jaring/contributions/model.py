@@ -163,6 +163,18 @@ reconciliation_imports = Table(
     Column("counts", JSON, nullable=False),
 )
 
+# Every bank-statement line confirmed once: a later statement listing it again is a duplicate.
+reconciled_lines = Table(
+    "reconciled_lines",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("bank_ref", String(60), primary_key=True),
+    Column("import_id", Integer, ForeignKey("reconciliation_imports.id"), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("payment_id", Integer, ForeignKey("payments.id"), nullable=False),
+    Column("outcome", String(10), nullable=False),  # matched | posted
+)
+
 reconciliation_exceptions = Table(
     "reconciliation_exceptions",
     metadata,

@@ -34,11 +34,22 @@ _upgrade_lock = threading.Lock()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy, not the driver, starts transactions (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A unit of work that will write takes SQLite's write lock up front (BEGIN IMMEDIATE):
+    # a deferred transaction that reads and then writes fails with "database is locked"
+    # when another writer committed in between, and no busy timeout helps with that.
+    # Readers still begin deferred, so WAL keeps them from ever waiting on the writer.
+    immediate = connection.get_execution_options().get("writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @cache
@@ -47,6 +58,7 @@ def _engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
@@ -92,8 +104,10 @@ def store(url: str | None = None) -> Engine:
 @contextmanager
 def transaction(url: str | None = None) -> Iterator[Connection]:
     """One unit of work: committed when the block ends, rolled back if it raises."""
-    with store(url).begin() as connection:
-        yield connection
+    with store(url).connect() as connection:
+        connection = connection.execution_options(writes=True)
+        with connection.begin():
+            yield connection
 
 
 def table_names(engine: Engine) -> list[str]:

@@ -12,7 +12,12 @@ class NotFound(JaringError):
 
 
 class BadInput(JaringError):
-    """Input that cannot be used as given (HTTP 422)."""
+    """Input that cannot be used as given (HTTP 422). `field` names the input at fault when
+    there is one (e.g. "income"); the API reports it beside the message."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Unauthenticated(JaringError):

@@ -150,3 +150,28 @@ def decrypt(index: str, cipher: bytes, field: str = "nik") -> str:
     if not raw.isdigit() or not hmac.compare_digest(blind_index(value, field), index):
         raise ProtectionError("the encrypted value does not match its index: wrong key or altered data")
     return value
+
+
+def _sealing_key(purpose: str) -> bytes:
+    return _derive(_master_key(), f"seal-{purpose}")
+
+
+def seal(secret: bytes, purpose: str) -> bytes:
+    """AES-256-GCM of a secret the system must use again (a payment channel's HMAC key);
+    the purpose is bound in, so a sealed value cannot be moved to another use."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    return nonce + AESGCM(_sealing_key(purpose)).encrypt(nonce, secret, purpose.encode())
+
+
+def unseal(sealed: bytes, purpose: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(_sealing_key(purpose)).decrypt(sealed[:12], sealed[12:], purpose.encode())
+    except InvalidTag:
+        raise ProtectionError(
+            f"a sealed {purpose} does not open with this key; was the key changed?"
+        ) from None
