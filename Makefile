@@ -51,6 +51,7 @@ test: lint typecheck unit
 bench: install
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/registry.py
+	scripts/with-postgres $(BIN)/python bench/core.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

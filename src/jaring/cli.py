@@ -305,17 +305,30 @@ def rules_show(parameter: str | None, on: date | None, as_json: bool, lang: str 
 
 # Domain command groups
 def _register_domains() -> None:
+    from jaring.accounts.commands import serve, users
+    from jaring.contributions.billing_commands import billing
+    from jaring.contributions.payment_commands import channels, coverage, ledger, payments, reconcile
     from jaring.kit.commands import audit, db
+    from jaring.membership.commands import members
     from jaring.reference.commands import reference, region
     from jaring.registry.commands import nik, registry
 
     cli.add_command(db)
+    cli.add_command(users)
+    cli.add_command(serve)
     cli.add_command(audit)
 
     cli.add_command(reference)
     cli.add_command(region)
     cli.add_command(registry)
     cli.add_command(nik)
+    cli.add_command(members)
+    cli.add_command(billing)
+    cli.add_command(payments)
+    cli.add_command(channels)
+    cli.add_command(coverage)
+    cli.add_command(ledger)
+    cli.add_command(reconcile)
 
 
 _register_domains()

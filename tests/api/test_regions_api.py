@@ -101,10 +101,10 @@ def test_search_without_query_lists_provinces(api):
 def test_invalid_query_parameters_name_the_field(api):
     response = api.get("/api/v1/regions", params={"q": "x", "level": "kota"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "level"]
+    assert response.json()["errors"][0]["field"] == "query.level"
     response = api.get("/api/v1/regions", params={"limit": 0})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert response.json()["errors"][0]["field"] == "query.limit"
 
 
 def test_children(api):

@@ -4,6 +4,7 @@ parameters is noticed at the next login and the hash upgraded then."""
 from __future__ import annotations
 
 import secrets
+import threading
 from functools import cache
 from typing import Final
 
@@ -19,6 +20,9 @@ MAX_LENGTH: Final = 1024
 # argon2-cffi's defaults follow RFC 9106's second recommendation (64 MiB, 3 passes).
 # Tests swap this for another hasher to see a parameter change trigger a rehash.
 HASHER = PasswordHasher(type=Type.ID)
+# Each hash takes 64 MiB: a burst of logins waits its turn rather than exhausting memory.
+CONCURRENT_HASHES: Final = 4
+_slots = threading.BoundedSemaphore(CONCURRENT_HASHES)
 
 
 def check_strength(password: str) -> None:
@@ -35,14 +39,21 @@ def check_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     check_strength(password)
-    return HASHER.hash(password)
+    return rehash(password)
+
+
+def rehash(password: str) -> str:
+    """A hash with the current parameters, for a password already accepted once."""
+    with _slots:
+        return HASHER.hash(password)
 
 
 def verify(stored_hash: str, password: str) -> bool:
     """Whether `password` matches; a malformed stored hash never matches."""
     too_long = len(password) > MAX_LENGTH  # never stored, so never a match; still spend the time
     try:
-        return HASHER.verify(stored_hash, password[:MAX_LENGTH]) and not too_long
+        with _slots:
+            return HASHER.verify(stored_hash, password[:MAX_LENGTH]) and not too_long
     except (VerificationError, InvalidHashError):
         return False
 
@@ -58,4 +69,5 @@ def burn(password: str) -> None:
 
 @cache
 def _dummy_hash(hasher: PasswordHasher) -> str:
-    return hasher.hash(secrets.token_urlsafe(16))
+    with _slots:
+        return hasher.hash(secrets.token_urlsafe(16))

@@ -377,8 +377,9 @@ def deactivate_user(*, principal: Principal, username: str, url: str | None = No
 def authenticate(*, username: str, password: str, url: str | None = None) -> Principal:
     """The principal of a correct username and password; Unauthenticated otherwise, always
     with the same message."""
+    attempt = _check_password(username, password, url)
     with db.transaction(url) as conn:
-        principal = _login_in(conn, username, password, kind=None)
+        principal = _settle_in(conn, attempt, password, kind=None)
     if principal is None:
         raise Unauthenticated(LOGIN_FAILED)
     return principal
@@ -394,30 +395,53 @@ def login(
 ) -> Issued:
     """Authenticate and hand out a token of `kind` in one unit of work."""
     ttl = _ttl(kind, ttl)
+    attempt = _check_password(username, password, url)
     with db.transaction(url) as conn:
-        principal = _login_in(conn, username, password, kind=kind)
+        principal = _settle_in(conn, attempt, password, kind=kind)
         issued = None if principal is None else _issue_in(conn, principal, kind, ttl)
     if issued is None:
         raise Unauthenticated(LOGIN_FAILED)
     return issued
 
 
-def _login_in(conn: Connection, username: str, password: str, *, kind: str | None) -> Principal | None:
-    # The failure is committed (counter, lock, audit) and only then reported by the caller.
+@dataclass(frozen=True)
+class _Attempt:
+    name: str | None  # None: what was typed cannot be a username
+    seen: Any  # the account as read before hashing, or None
+    matched: bool
+
+
+def _check_password(username: str, password: str, url: str | None) -> _Attempt:
+    # The slow hash runs outside the write transaction, so logins do not hold the store's
+    # write lock; every path pays for exactly one verification.
     name = _login_name(username)
-    row = None
+    seen = None
     if name is not None:
-        row = conn.execute(select(users).where(users.c.username == name).with_for_update()).first()
-    if row is None or not row.active:
+        with db.store(url).connect() as conn:
+            seen = conn.execute(select(users).where(users.c.username == name)).first()
+    if seen is None:
         passwords.burn(password)
-        _audit_failure(conn, name, row, "unknown_user" if row is None else "inactive")
+        return _Attempt(name, None, False)
+    return _Attempt(name, seen, passwords.verify(seen.password_hash, password))
+
+
+def _settle_in(conn: Connection, attempt: _Attempt, password: str, *, kind: str | None) -> Principal | None:
+    """Record the attempt on the account as it is now (locked rows, fresh counts); the
+    failure is committed and only then reported by the caller."""
+    row = None
+    if attempt.seen is not None:
+        row = conn.execute(select(users).where(users.c.id == attempt.seen.id).with_for_update()).first()
+    if row is None or not row.active:
+        _audit_failure(conn, attempt.name, row, "unknown_user" if row is None else "inactive")
         return None
     now = _now()
     if row.locked_until is not None and _utc(row.locked_until) > now:
-        passwords.verify(row.password_hash, password)  # the same cost as any other attempt
-        _audit_failure(conn, name, row, "locked")
+        _audit_failure(conn, attempt.name, row, "locked")
         return None
-    if not passwords.verify(row.password_hash, password):
+    matched = attempt.matched
+    if matched and row.password_hash != attempt.seen.password_hash:  # changed meanwhile (rare)
+        matched = passwords.verify(row.password_hash, password)
+    if not matched:
         _record_failure(conn, row, now)
         return None
     _record_success(conn, row, password, kind)
@@ -465,7 +489,7 @@ def _record_success(conn: Connection, row: Any, password: str, kind: str | None)
         values.update(failed_logins=0, locked_until=None)
     if passwords.needs_rehash(row.password_hash):
         # The password is known right now, so the hash can follow the current parameters.
-        values["password_hash"] = passwords.HASHER.hash(password)
+        values["password_hash"] = passwords.rehash(password)
     if values:
         conn.execute(update(users).where(users.c.id == row.id).values(**values))
     audit.record(

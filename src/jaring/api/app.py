@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from jaring.kit.errors import JaringError, NotFound
+from jaring.api import errors
 
 
 def _version() -> str:
@@ -17,17 +16,12 @@ def _version() -> str:
         return "0.0.0"
 
 
-async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(status_code=404, content={"detail": str(exc)})
-
-
-async def _user_error(_request: Request, exc: Exception) -> JSONResponse:
-    # A JaringError is the caller's to fix (bad code, nothing loaded yet), never a 500.
-    return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-
 def create_app(*, database_url: str | None = None) -> FastAPI:
     """The API; `database_url` overrides JARING_DATABASE_URL (tests serve a store of their own)."""
+    from jaring.accounts.routes import router as accounts_router
+    from jaring.contributions.billing_routes import router as billing_router
+    from jaring.contributions.payment_routes import router as payments_router
+    from jaring.membership.routes import router as members_router
     from jaring.reference.routes import router as regions_router
 
     app = FastAPI(
@@ -39,8 +33,11 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.database_url = database_url
-    # Starlette picks the handler of the most specific class, so NotFound wins over JaringError.
-    app.add_exception_handler(NotFound, _not_found)
-    app.add_exception_handler(JaringError, _user_error)
+    # A caller's mistake is a 4xx naming the field; anything else a 500 with a reference.
+    errors.install(app)
+    app.include_router(accounts_router)
     app.include_router(regions_router)
+    app.include_router(billing_router)
+    app.include_router(payments_router)
+    app.include_router(members_router)
     return app

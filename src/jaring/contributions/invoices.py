@@ -48,7 +48,11 @@ class InvoiceCheck:
         return (
             f"invoice {self.number}: total Rp{self.total} for {self.members} members, "
             f"charges Rp{self.charged_total} for {self.charged_members} members"
-            + (f", {self.foreign_charges} charges of another sponsor or month" if self.foreign_charges else "")
+            + (
+                f", {self.foreign_charges} charges of another sponsor or month"
+                if self.foreign_charges
+                else ""
+            )
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -138,15 +138,19 @@ def compute_tariffs(
     result = contributions(cols, rules, usage, income_mode=mode)
     # Only the BPU lines can be non-zero for a BPU row; the amount is their sum by construction.
     amount = result.total
-    tariffs = {
-        key: Tariff(
+    tariffs = {}
+    for i, key in enumerate(accepted):
+        line = {name: int(result.lines[name][i]) for name in LINES}
+        tariffs[key] = Tariff(
             key,
-            *(int(result.lines[name][i]) for name in LINES),
+            jkk=line["jkk"],
+            jkm=line["jkm"],
+            jht=line["jht"],
+            jkk_relief=line["jkk_relief"],
+            jkm_relief=line["jkm_relief"],
             amount=int(amount[i]),
             relief=int(result.relief[i]),
         )
-        for i, key in enumerate(accepted)
-    }
     for tariff in tariffs.values():
         if tariff.amount != sum(tariff.lines().values()):  # a PU-only line leaked into a BPU row
             raise RuntimeError(f"tariff {tariff.key} has lines beyond the BPU ones")

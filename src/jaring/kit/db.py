@@ -120,3 +120,15 @@ def dispose_all() -> None:
         _engine(url).dispose()
     _ready.clear()
     _engine.cache_clear()
+
+
+def upsert(connection: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE for derived tables (caches, summaries)."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table)
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)

@@ -340,7 +340,9 @@ def upgrade() -> None:
             ["reconciliation_imports.id"],
             name=op.f("fk_reconciled_lines_import_id_reconciliation_imports"),
         ),
-        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_reconciled_lines_payment_id_payments")),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_reconciled_lines_payment_id_payments")
+        ),
         sa.PrimaryKeyConstraint("channel", "bank_ref", name=op.f("pk_reconciled_lines")),
     )
     op.create_index("ix_allocations_member_month", "allocations", ["member_id", "month"])

@@ -1,0 +1,77 @@
+"""What every route needs: who is calling, and which store to use.
+
+A protected route takes `principal: CurrentPrincipal`; the caller proves who they are with
+`Authorization: Bearer <token>` (programs) or the `jaring_session` cookie (the browser UI).
+The two kinds of token are not interchangeable: a bearer token never arrives by itself
+with a cross-site request, and a session token is never accepted as a bearer token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from jaring.accounts import service
+from jaring.kit.auth import Principal
+from jaring.kit.errors import Unauthenticated
+
+SESSION_COOKIE = "jaring_session"
+
+bearer_scheme = HTTPBearer(
+    scheme_name="bearer",
+    description="A token from POST /api/v1/auth/token, sent as `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+session_scheme = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="session",
+    description="The browser session cookie set by POST /api/v1/auth/session.",
+    auto_error=False,
+)
+
+
+def database_url(request: Request) -> str | None:
+    """The store this app serves; None means the configured default (JARING_DATABASE_URL)."""
+    url: str | None = request.app.state.database_url
+    return url
+
+
+DatabaseUrl = Annotated[str | None, Depends(database_url)]
+
+
+def principal_from_request(request: Request) -> Principal | None:
+    """The caller of `request`, or None when no credentials came; invalid ones are refused.
+    Usable outside dependency injection (pages, middleware)."""
+    url = database_url(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return service.principal_for_token(token.strip(), "bearer", url)
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        return service.principal_for_token(session, "session", url)
+    return None
+
+
+# The scheme parameters below only tell OpenAPI how to authenticate; the request is read once.
+_Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+_Session = Annotated[str | None, Depends(session_scheme)]
+
+
+def optional_principal(
+    request: Request, _bearer: _Bearer = None, _session: _Session = None
+) -> Principal | None:
+    return principal_from_request(request)
+
+
+def current_principal(request: Request, _bearer: _Bearer = None, _session: _Session = None) -> Principal:
+    """The caller; 401 with `WWW-Authenticate: Bearer` when credentials are missing or invalid."""
+    principal = principal_from_request(request)
+    if principal is None:
+        raise Unauthenticated("log in first: send a bearer token or the session cookie")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
