@@ -312,6 +312,7 @@ def _register_domains() -> None:
     from jaring.membership.commands import members
     from jaring.reference.commands import reference, region
     from jaring.registry.commands import nik, registry
+    from jaring.sponsors.commands import sponsors
 
     cli.add_command(db)
     cli.add_command(users)
@@ -323,6 +324,7 @@ def _register_domains() -> None:
     cli.add_command(registry)
     cli.add_command(nik)
     cli.add_command(members)
+    cli.add_command(sponsors)
     cli.add_command(billing)
     cli.add_command(payments)
     cli.add_command(channels)

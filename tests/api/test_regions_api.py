@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from jaring.api.app import create_app
+from tests.accounts.server import serving
 from tests.reference.fixtures import Loaded, source_rows
-
-
-def _serve(database_url: str) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(database_url=database_url), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def api(loaded_url: Loaded) -> Iterator[httpx.Client]:
-    for base in _serve(loaded_url.url):
-        with httpx.Client(base_url=base, timeout=30) as client:
-            yield client
+    with (
+        serving(create_app(database_url=loaded_url.url)) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        yield client
 
 
 def test_a_region_with_its_chain_and_stats(api, loaded_url):
@@ -124,7 +100,7 @@ def test_openapi_is_published(api):
 
 
 def test_an_empty_store_answers_422_saying_to_load(store_url):
-    for base in _serve(store_url):
+    with serving(create_app(database_url=store_url)) as base:
         response = httpx.get(f"{base}/api/v1/regions/31", timeout=30)
         assert response.status_code == 422
         assert "run 'jaring reference load' first" in response.json()["detail"]

@@ -57,7 +57,7 @@ from jaring.contributions.invoices import check_invoice_in, invoice_number
 from jaring.contributions.model import billing_runs, billing_tariffs, charges, invoices
 from jaring.contributions.tariffs import TariffKey, TariffTable, compute_tariffs, store_tariffs_in
 from jaring.kit import audit, config, db
-from jaring.kit.auth import MEMBER, Principal, check_region, in_scope, region_filter, require
+from jaring.kit.auth import MEMBER, Principal, in_scope, region_filter, require
 from jaring.kit.errors import BadInput, Conflict, Forbidden, NotFound
 from jaring.kit.periods import Month
 from jaring.membership import service as membership
@@ -810,16 +810,7 @@ def ensure_charges_in(
 
 
 def _visible_member(conn: Connection, principal: Principal, participant_number: str) -> MemberRef:
-    """The member, if the principal may see them; otherwise NotFound as if absent."""
-    member = membership.member_in(conn, participant_number.strip())
-    if member is None:
-        raise NotFound("participant not found")
-    if principal.role == MEMBER:
-        if principal.member_id is None or principal.member_id != member.id:
-            raise NotFound("participant not found")
-    else:
-        check_region(principal, member.region_code, "participant")
-    return member
+    return membership.visible_member_in(conn, principal, participant_number)
 
 
 def prepay(

@@ -27,8 +27,8 @@ from jaring.contributions import allocation
 from jaring.contributions.due import arrears_limit, bpu_due_dates
 from jaring.contributions.model import member_accounts
 from jaring.kit import db
-from jaring.kit.auth import MEMBER, Principal, in_scope, region_filter, require
-from jaring.kit.errors import BadInput, NotFound
+from jaring.kit.auth import MEMBER, Principal, region_filter, require
+from jaring.kit.errors import BadInput
 from jaring.kit.periods import Month
 from jaring.membership import service as membership
 from jaring.membership.numbers import participant_number
@@ -155,15 +155,7 @@ def _programs(conn: Connection, member: Any, on: date) -> int:
 
 
 def _visible(conn: Connection, principal: Principal, participant_number: str) -> Any:
-    member = membership.member_in(conn, participant_number.strip())
-    if member is None:
-        raise NotFound(f"member {participant_number.strip()} not found")
-    if principal.role == MEMBER:
-        if principal.member_id != member.id:
-            raise NotFound(f"member {participant_number.strip()} not found")
-    elif not in_scope(principal, member.region_code):
-        raise NotFound(f"member {participant_number.strip()} not found")
-    return member
+    return membership.visible_member_in(conn, principal, participant_number)
 
 
 def check(

@@ -1058,6 +1058,18 @@ def member_in(conn: Connection, participant_number: str) -> MemberRef | None:
     return None if row is None else _ref(row)
 
 
+def visible_member_in(conn: Connection, principal: Principal, participant_number: str) -> MemberRef:
+    """The member, if the principal may see them (their area, or their own record for a member);
+    otherwise NotFound worded exactly as for a number nobody has, so existence never leaks. A
+    malformed number is BadInput naming the field."""
+    text = participant_number.strip()
+    _participant(text)
+    member = member_in(conn, text)
+    if member is None or not _may_see(principal, member.id, member.region_code):
+        raise _not_found(text)
+    return member
+
+
 def member_by_id_in(conn: Connection, member_id: int) -> MemberRef | None:
     row = conn.execute(select(*_REF_COLUMNS).where(members.c.id == member_id)).first()
     return None if row is None else _ref(row)
