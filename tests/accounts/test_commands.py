@@ -107,9 +107,40 @@ def test_serve_runs_the_app_factory_with_uvicorn(run, monkeypatch):
 
     seen: dict = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app, **kwargs))
-    done = run("serve", "--port", "8123", "--workers", "2")
+    done = run("serve", "--port", "8123")
     assert done.exit_code == 0, done.output
     assert seen["app"] == "jaring.api.app:create_app"
-    assert (seen["factory"], seen["host"], seen["port"], seen["workers"]) == (True, "127.0.0.1", 8123, 2)
+    assert (seen["factory"], seen["host"], seen["port"]) == (True, "127.0.0.1", 8123)
     filters = seen["log_config"]["handlers"]["access"]["filters"]
     assert filters == ["scrub"]
+
+
+def test_serve_with_workers_shares_a_tcp_socket(run, monkeypatch):
+    import socket
+
+    import uvicorn.supervisors
+
+    seen: dict = {}
+
+    class Supervisor:
+        def __init__(self, config, sockets):
+            seen.update(config=config, sockets=sockets)
+
+        def run(self):
+            seen["ran"] = True
+
+    monkeypatch.setattr(uvicorn.supervisors, "Multiprocess", Supervisor)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = run("serve", "--port", str(port), "--workers", "2")
+    assert done.exit_code == 0, done.output
+    (sock,) = seen["sockets"]
+    try:
+        # Protocol IPPROTO_TCP is what makes asyncio set TCP_NODELAY on accepted connections.
+        assert (sock.type, sock.proto) == (socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        assert seen["config"].workers == 2
+        assert seen["config"].factory
+        assert seen["ran"]
+    finally:
+        sock.close()
