@@ -67,7 +67,7 @@ def test_charges_are_seen_only_in_scope(store_url, billed):
         Principal(username="r", role=REGENCY_OFFICER, region_code="3508"),
         Principal(username="p", role=PROVINCE_OFFICER, region_code="31"),
     ):
-        with pytest.raises(NotFound, match="participant not found"):
+        with pytest.raises(NotFound, match="not found"):
             member_charges(principal=principal, participant_number=number, url=store_url)
     with pytest.raises(Forbidden):
         member_charges(

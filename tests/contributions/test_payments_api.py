@@ -15,9 +15,12 @@ from jaring.accounts import service as accounts
 from jaring.api.app import create_app
 from jaring.contributions import channels, ledger
 from jaring.kit.auth import system
+from jaring.membership.numbers import participant_number
 from tests.accounts.conftest import make_account
 from tests.accounts.server import serving
 from tests.contributions.billing_fixtures import Person, World
+
+ABSENT = participant_number(1_000_009_999)  # well-formed, and nobody has it
 
 
 @pytest.fixture
@@ -173,10 +176,10 @@ def test_coverage_over_http_is_scoped(world: World, api: httpx.Client, secret: s
     assert ok.json()["status"] == "active"
     assert ok.json()["paid_through"] == "2026-05"
     hidden = get(foreign, person.participant_number)
-    absent = get(foreign, "10000009999")
+    absent = get(foreign, ABSENT)
     assert hidden.status_code == absent.status_code == 404
     assert hidden.json()["detail"].replace(person.participant_number, "N") == absent.json()["detail"].replace(
-        "10000009999", "N"
+        ABSENT, "N"
     )
     assert (
         api.get(
