@@ -37,7 +37,7 @@ def test_each_line_has_one_outcome(world: World, tmp_path: Path) -> None:
             f"TX-1,2026-01-05,{a.participant_number},16800",  # matched
             f"TX-2,2026-01-05,{b.participant_number},20000",  # posted as 16,800: amount mismatch
             f"TX-3,2026-01-06,{b.participant_number},16800",  # never posted: posted now
-            "TX-4,2026-01-06,12345678901,16800",  # nobody has this number
+            "TX-4,2026-01-06,3507015001900001,16800",  # a NIK: nobody has it as a reference
             f"TX-3,2026-01-06,{b.participant_number},16800",  # the same line twice
             f"TX-5,06/01/2026,{a.participant_number},16800",  # unreadable date
         ],
@@ -54,6 +54,8 @@ def test_each_line_has_one_outcome(world: World, tmp_path: Path) -> None:
         (6, "duplicate"),
         (7, "bad_line"),
     ]
+    # A NIK given as the reference is kept masked in the queue.
+    assert [e.reference for e in queue if e.kind == "unknown_reference"] == ["350701**********"]
     assert ledger.check(principal=system("test"), url=world.url).holds
     # The same file again changes nothing; another statement listing TX-1 is a duplicate.
     again = reconciliation.import_statement(

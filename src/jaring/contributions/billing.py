@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -61,11 +62,12 @@ from jaring.kit.auth import MEMBER, Principal, in_scope, region_filter, require
 from jaring.kit.errors import BadInput, Conflict, Forbidden, NotFound
 from jaring.kit.periods import Month
 from jaring.membership import service as membership
+from jaring.membership.numbers import participant_numbers
 from jaring.membership.service import MemberRef
 from jaring.rules.engine import Usage, default_rulebook
 from jaring.rules.errors import RulesError
 from jaring.rules.formulas.codes import RELIEFS
-from jaring.sponsors.service import Sponsor, fundings_in, get_sponsor, sponsor_in
+from jaring.sponsors.service import Sponsor, fundings_in, get_sponsor, sponsor_in, sponsors_in
 
 CHUNK = 200_000
 CHARGE_COLUMNS = (
@@ -364,12 +366,11 @@ class _Plan:
 def _sponsors_in_scope(conn: Connection, principal: Principal, fundings: dict[int, str]) -> set[int]:
     if principal.national:
         return set(fundings)
-    found = set()
-    for sponsor_id in fundings:
-        sponsor = sponsor_in(conn, sponsor_id)
-        if sponsor is not None and in_scope(principal, sponsor.region_code):
-            found.add(sponsor_id)
-    return found
+    return {
+        sid
+        for sid, sponsor in sponsors_in(conn, fundings).items()
+        if in_scope(principal, sponsor.region_code)
+    }
 
 
 def _census(conn: Connection, principal: Principal, period: Month) -> _Plan:
@@ -1005,17 +1006,18 @@ def get_invoice(
         )
         if limit is not None:
             query = query.limit(limit)
-        lines = []
-        for charge in conn.execute(query):
-            member = membership.member_by_id_in(conn, int(charge.member_id))
-            lines.append(
-                InvoiceLine(
-                    participant_number=member.participant_number if member else str(charge.member_id),
-                    region_code=charge.region_code,
-                    **{name: int(charge._mapping[name]) for name in LINE_NAMES},
-                    amount=int(charge.amount),
-                )
+        rows = conn.execute(query).all()
+        # A member's id is its participant serial, so the numbers are derived, not looked up.
+        numbers = participant_numbers(np.array([int(c.member_id) for c in rows], dtype=np.int64))
+        lines = [
+            InvoiceLine(
+                participant_number=number,
+                region_code=charge.region_code,
+                **{name: int(charge._mapping[name]) for name in LINE_NAMES},
+                amount=int(charge.amount),
             )
+            for number, charge in zip(numbers, rows, strict=True)
+        ]
     return InvoiceDetail(invoice, lines, offset, check.charged_members, check.charged_total)
 
 

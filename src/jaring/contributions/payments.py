@@ -211,41 +211,62 @@ def _replay(conn: Connection, row: Any, digest: str) -> PaymentResult:
 
 
 def _result_in(conn: Connection, payment_id: int) -> PaymentResult:
-    row = conn.execute(select(payments).where(payments.c.id == payment_id)).one()
-    spread = conn.execute(
-        select(
-            func.coalesce(func.sum(allocations.c.amount), 0),
-            func.count(func.distinct(allocations.c.member_id)),
-        ).where(allocations.c.payment_id == payment_id)
-    ).one()
-    allocated, members = int(spread[0]), int(spread[1])
-    months: list[str] = []
-    if row.payer_kind == SELF:
-        paid_months = conn.execute(
-            select(allocations.c.month)
-            .where(allocations.c.payment_id == payment_id)
-            .group_by(allocations.c.month)
-            .having(func.sum(allocations.c.amount) != 0)
+    return _results_in(conn, [payment_id])[0]
+
+
+def _results_in(conn: Connection, payment_ids: list[int]) -> list[PaymentResult]:
+    """Payments with their allocation, in the given order: three queries however many."""
+    if not payment_ids:
+        return []
+    rows = {int(r.id): r for r in conn.execute(select(payments).where(payments.c.id.in_(payment_ids)))}
+    spread = {
+        int(r[0]): (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            select(
+                allocations.c.payment_id,
+                func.coalesce(func.sum(allocations.c.amount), 0),
+                func.count(func.distinct(allocations.c.member_id)),
+            )
+            .where(allocations.c.payment_id.in_(payment_ids))
+            .group_by(allocations.c.payment_id)
         )
-        months = sorted({str(Month.of(row[0])) for row in paid_months})
-    paid_at = allocation.utc(row.paid_at)
-    assert paid_at is not None
-    left = 0
-    if row.kind == "payment":
-        left = dict(allocation.credits_in(conn, _payer_of(row))).get(payment_id, 0)
-    return PaymentResult(
-        payment_id=payment_id,
-        kind=row.kind,
-        channel=row.channel,
-        reference=row.reference,
-        amount=int(row.amount),
-        paid_at=paid_at.isoformat(),
-        allocated=allocated,
-        credit=left,
-        months=months,
-        members=members,
-        reverses=row.reverses_id,
-    )
+    }
+    months: dict[int, set[str]] = {}
+    for r in conn.execute(
+        select(allocations.c.payment_id, allocations.c.month)
+        .where(allocations.c.payment_id.in_([i for i, row in rows.items() if row.payer_kind == SELF]))
+        .group_by(allocations.c.payment_id, allocations.c.month)
+        .having(func.sum(allocations.c.amount) != 0)
+    ):
+        months.setdefault(int(r[0]), set()).add(str(Month.of(r[1])))
+    reversed_ids = {
+        int(r[0])
+        for r in conn.execute(select(payments.c.reverses_id).where(payments.c.reverses_id.in_(payment_ids)))
+    }
+    results = []
+    for payment_id in payment_ids:
+        row = rows[payment_id]
+        allocated, members = spread.get(payment_id, (0, 0))
+        # What a payment has not spent is credit, unless a reversal took it back.
+        left = int(row.amount) - allocated if row.kind == "payment" and payment_id not in reversed_ids else 0
+        paid_at = allocation.utc(row.paid_at)
+        assert paid_at is not None
+        results.append(
+            PaymentResult(
+                payment_id=payment_id,
+                kind=row.kind,
+                channel=row.channel,
+                reference=row.reference,
+                amount=int(row.amount),
+                paid_at=paid_at.isoformat(),
+                allocated=allocated,
+                credit=max(left, 0),
+                months=sorted(months.get(payment_id, set())),
+                members=members,
+                reverses=row.reverses_id,
+            )
+        )
+    return results
 
 
 def _payer_of(row: Any) -> Payer:
@@ -352,7 +373,7 @@ def list_payments(
     if reference:
         query = query.where(payments.c.reference == reference.strip())
     with db.store(url).connect() as conn:
-        return [_result_in(conn, int(row[0])) for row in conn.execute(query)]
+        return _results_in(conn, [int(row[0]) for row in conn.execute(query)])
 
 
 def _scope(principal: Principal) -> Any:

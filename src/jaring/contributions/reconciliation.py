@@ -35,6 +35,7 @@ from jaring.contributions.model import (
 from jaring.kit import audit, db
 from jaring.kit.auth import Principal, region_filter, require
 from jaring.kit.errors import BadInput, NotFound
+from jaring.kit.nik import mask
 
 COLUMNS = ("bank_ref", "date", "reference", "amount")
 EXCEPTION_KINDS = ("unknown_reference", "amount_mismatch", "duplicate", "bad_line")
@@ -275,7 +276,7 @@ def _exception(url: str | None, import_id: int, line: Line, kind: str, detail: s
                 line=line.number,
                 kind=kind,
                 bank_ref=line.bank_ref or None,
-                reference=line.reference[:40] or None,
+                reference=_kept_reference(line.reference),
                 amount=line.amount,
                 detail=detail[:300],
                 region_code=region,
@@ -283,6 +284,16 @@ def _exception(url: str | None, import_id: int, line: Line, kind: str, detail: s
             )
         )
     return kind
+
+
+def _kept_reference(reference: str) -> str | None:
+    """The reference as the queue may keep it. BPU contributions can be paid with the NIK as
+    the customer number (rules file §2.4), so a 16-digit reference that is not a virtual
+    account is masked: the queue is read by officers and printed by the CLI."""
+    text = reference.strip()[:40]
+    if len(text) == 16 and text.isdigit() and not text.startswith(payment_service.VIRTUAL_ACCOUNT_PREFIX):
+        return mask(text)
+    return text or None
 
 
 def _region_of(conn: Connection, reference: str) -> str | None:

@@ -45,7 +45,7 @@ from jaring.membership.model import member_terms, members, payer_assignments
 from jaring.rules.engine import Usage, default_rulebook
 from jaring.rules.errors import RulesError
 from jaring.rules.formulas.codes import PROGRAM_BITS, PROGRAMS, SECTORS, SEGMENTS, program_bits
-from jaring.sponsors.service import Sponsor, sponsor_in
+from jaring.sponsors.service import Sponsor, sponsor_in, sponsors_in
 
 CHANNELS = ("officer", "self")
 REQUIRED_PROGRAMS = ("jkk", "jkm")
@@ -568,11 +568,9 @@ def _view(conn: Connection, member_id: int, today: date | None = None) -> Member
 
 
 def _sponsor_codes(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for sponsor_id in ids:
-        sponsor = sponsor_in(conn, sponsor_id)
-        found[sponsor_id] = sponsor.code if sponsor else str(sponsor_id)
-    return found
+    wanted = list(ids)
+    found = sponsors_in(conn, wanted)
+    return {i: found[i].code if i in found else str(i) for i in wanted}
 
 
 def _load(conn: Connection, principal: Principal, participant_number: str) -> Any:
