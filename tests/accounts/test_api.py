@@ -238,3 +238,29 @@ def test_the_openapi_document_is_served_with_the_bearer_scheme(api):
     session_body = document["paths"]["/api/v1/auth/session"]["post"]["requestBody"]["content"]
     assert set(session_body) == {"application/json", "application/x-www-form-urlencoded"}
     assert {"/api/v1/users", "/api/v1/users/{username}/unlock", "/api/v1/regions"} <= set(document["paths"])
+
+
+def test_a_store_connection_dropped_by_the_server_is_a_503_and_the_next_request_reconnects(
+    api, officer: Account, store_url: str
+):
+    if not store_url.startswith("postgresql"):
+        pytest.skip("only a server can drop a connection")
+    from sqlalchemy import create_engine, text
+
+    token = _token(api, officer)
+    assert api.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 200  # a pooled connection
+    killer = create_engine(store_url, isolation_level="AUTOCOMMIT")
+    with killer.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    killer.dispose()
+    assert dropped >= 1
+    lost = api.get("/api/v1/auth/me", headers=_bearer(token))
+    assert lost.status_code == 503, lost.text
+    assert lost.headers["retry-after"] == "1"
+    assert "retry" in lost.json()["detail"]
+    assert api.get("/api/v1/auth/me", headers=_bearer(token)).json()["username"] == "budi"

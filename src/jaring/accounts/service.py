@@ -582,7 +582,7 @@ def principal_for_token(token: str, kind: str = "bearer", url: str | None = None
         .join(users, users.c.id == auth_tokens.c.user_id)
         .where(auth_tokens.c.token_hash == _digest(token))
     )
-    with db.store(url).connect() as conn:
+    with db.reading(url) as conn:
         row = conn.execute(query).first()
     if (
         row is None

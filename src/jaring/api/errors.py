@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jaring.kit.errors import BadInput, Conflict, Forbidden, JaringError, NotFound, Unauthenticated
@@ -135,11 +136,26 @@ class InternalErrors:
             await self.app(scope, receive, watch)
         except Exception as exc:
             reference = secrets.token_hex(6)
-            _log_internal(reference, scope, exc)
+            lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+            if lost:  # the server dropped a pooled connection (restart, fail-over)
+                log.warning(
+                    "store connection lost %s on %s; the pool reconnects", reference, scope.get("method")
+                )
+            else:
+                _log_internal(reference, scope, exc)
             if started:  # too late for a clean reply; the server closes the connection
                 return
-            body = {"detail": "internal error", "reference": reference}
-            await JSONResponse(status_code=500, content=body)(scope, receive, send)
+            if lost:
+                body = {
+                    "detail": "the connection to the store was reset; retry the request",
+                    "reference": reference,
+                }
+                response = JSONResponse(status_code=503, content=body, headers={"Retry-After": "1"})
+            else:
+                response = JSONResponse(
+                    status_code=500, content={"detail": "internal error", "reference": reference}
+                )
+            await response(scope, receive, send)
 
 
 def _openapi_route(app: FastAPI) -> None:
@@ -161,8 +177,6 @@ async def _store_refused(_request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Error handlers, the 500 guard, and the OpenAPI document at /openapi.json too."""
-    from sqlalchemy.exc import DataError
-
     app.add_exception_handler(DataError, _store_refused)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     for cls in STATUS:

@@ -131,14 +131,9 @@ def check_in(conn: Connection, member: Any, on: date, as_of: datetime | None = N
     claims domain asks this for the event date."""
     if as_of is None:
         row = conn.execute(select(member_accounts).where(member_accounts.c.member_id == member.id)).first()
-        standing = (
-            allocation.Standing(allocation.utc(row.first_paid_at), row.paid_through)
-            if row is not None
-            else allocation.Standing(None, None)
-        )
+        standing = _standing(None if row is None else row._asdict())
     else:
-        states = allocation.charge_states_in(conn, [member.id], as_of).get(member.id, ("", []))[1]
-        standing = allocation.standing(states)
+        standing = _standing_as_of(conn, member.id, as_of)
     return assess(
         participant_number=member.participant_number,
         on=on,
@@ -146,6 +141,18 @@ def check_in(conn: Connection, member: Any, on: date, as_of: datetime | None = N
         programs=_programs(conn, member, on),
         as_of=as_of,
     )
+
+
+def _standing(account: dict[str, Any] | None) -> allocation.Standing:
+    """The standing kept in member_accounts (absent: nothing paid yet)."""
+    if account is None:
+        return allocation.Standing(None, None)
+    return allocation.Standing(allocation.utc(account["first_paid_at"]), account["paid_through"])
+
+
+def _standing_as_of(conn: Connection, member_id: int, as_of: datetime) -> allocation.Standing:
+    states = allocation.charge_states_in(conn, [member_id], as_of).get(member_id, ("", []))[1]
+    return allocation.standing(states)
 
 
 def _programs(conn: Connection, member: Any, on: date) -> int:
@@ -166,11 +173,26 @@ def check(
     as_of: datetime | None = None,
     url: str | None = None,
 ) -> Coverage:
+    """The coverage look-up of the API: the member, their terms and their standing come in
+    one query (the as-of question adds one over their charges)."""
     require(principal, "coverage.read")
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    with db.store(url).connect() as conn:
-        return check_in(conn, _visible(conn, principal, participant_number), on, as_of)
+    with db.reading(url) as conn:
+        found = membership.visible_member_on_in(
+            conn, principal, participant_number, on, alongside=member_accounts if as_of is None else None
+        )
+        if as_of is None:
+            standing = _standing(found.alongside)
+        else:
+            standing = _standing_as_of(conn, found.member.id, as_of)
+    return assess(
+        participant_number=found.member.participant_number,
+        on=on,
+        standing=standing,
+        programs=found.programs,
+        as_of=as_of,
+    )
 
 
 @dataclass

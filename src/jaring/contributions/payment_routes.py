@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from jaring.api.deps import CurrentPrincipal, DatabaseUrl, database_url
+from jaring.api.deps import CurrentPrincipal, DatabaseUrl, store_url
 from jaring.contributions import channels, coverage, ledger, payments
 
 router = APIRouter(prefix="/api/v1", tags=["payments and coverage"])
@@ -76,7 +76,7 @@ async def _signed(request: Request, idempotency_key: str) -> tuple[str, bytes]:
         signature=request.headers.get("x-jaring-signature"),
         idempotency_key=idempotency_key,
         body=body,
-        url=database_url(request),
+        url=store_url(request),
     )
     return channel, body
 
@@ -105,7 +105,7 @@ async def post_payment(
         amount=data.amount,
         paid_at=data.paid_at,
         bank_ref=data.bank_ref,
-        url=database_url(request),
+        url=store_url(request),
     )
     if result.replayed:
         response.status_code = 200
@@ -136,7 +136,7 @@ async def post_reversal(
         reason=data.reason,
         channel=channel,
         idempotency_key=idempotency_key,
-        url=database_url(request),
+        url=store_url(request),
     )
     if result.replayed:
         response.status_code = 200
@@ -165,7 +165,7 @@ def get_payment(
     "/members/{participant_number}/coverage",
     summary="Coverage status on a date: not_started, active, arrears or lapsed",
 )
-def get_coverage(
+async def get_coverage(
     principal: CurrentPrincipal,
     url: DatabaseUrl,
     participant_number: Annotated[str, PARTICIPANT],

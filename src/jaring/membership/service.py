@@ -1044,6 +1044,7 @@ _REF_COLUMNS = (
     members.c.registered_on,
     members.c.birth_date,
 )
+_TERMS_COLUMNS = (member_terms.c.income, member_terms.c.programs)
 
 
 def member_in(conn: Connection, participant_number: str) -> MemberRef | None:
@@ -1068,6 +1069,51 @@ def visible_member_in(conn: Connection, principal: Principal, participant_number
     return member
 
 
+@dataclass(frozen=True)
+class MemberOnDate:
+    """A member with the terms in force in one month, and optionally a row of another
+    domain's per-member table."""
+
+    member: MemberRef
+    income: int
+    programs: int  # bitmask of PROGRAM_BITS
+    alongside: dict[str, Any] | None
+
+
+def visible_member_on_in(
+    conn: Connection, principal: Principal, participant_number: str, on: date, *, alongside: Any = None
+) -> MemberOnDate:
+    """visible_member_in, with the terms in force in the month of `on` (the first month's
+    before registration) and the row of `alongside` (a table keyed by `member_id`, None when
+    it has none), in one query: the look-ups on the hot path (coverage, claims) pay one round
+    trip instead of three."""
+    text = participant_number.strip()
+    serial = _participant(text)
+    extra = [] if alongside is None else [c.label(f"alongside_{c.name}") for c in alongside.c]
+    query = (
+        select(*_REF_COLUMNS, member_terms.c.valid_from, member_terms.c.valid_to, *_TERMS_COLUMNS, *extra)
+        .join_from(members, member_terms, member_terms.c.member_id == members.c.id)
+        .where(members.c.id == serial)
+        .order_by(member_terms.c.valid_from)
+    )
+    if alongside is not None:
+        query = query.outerjoin(alongside, alongside.c.member_id == members.c.id)
+    rows = conn.execute(query).all()
+    if not rows or not _may_see(principal, int(rows[0].id), rows[0].region_code):
+        raise _not_found(text)
+    member = _ref(rows[0])
+    month = max(Month.of(on), Month.of(member.registered_on)).first_day
+    version = next(
+        (r for r in rows if r.valid_from <= month and (r.valid_to is None or r.valid_to > month)), None
+    )
+    if version is None:
+        raise NotFound(f"member {member.id} has no terms for {Month.of(month)}")
+    found = None
+    if alongside is not None and rows[0].alongside_member_id is not None:
+        found = {c.name: getattr(rows[0], f"alongside_{c.name}") for c in alongside.c}
+    return MemberOnDate(member, int(version.income), int(version.programs), found)
+
+
 def member_by_id_in(conn: Connection, member_id: int) -> MemberRef | None:
     row = conn.execute(select(*_REF_COLUMNS).where(members.c.id == member_id)).first()
     return None if row is None else _ref(row)
@@ -1088,7 +1134,7 @@ def payer_in(conn: Connection, member_id: int, month_first_day: date) -> int | N
 def terms_in(conn: Connection, member_id: int, month_first_day: date) -> tuple[int, int]:
     """(declared income, program bitmask) in force that month; NotFound before registration."""
     row = conn.execute(
-        select(member_terms.c.income, member_terms.c.programs).where(
+        select(*_TERMS_COLUMNS).where(
             member_terms.c.member_id == member_id,
             member_terms.c.valid_from <= month_first_day,
             or_(member_terms.c.valid_to.is_(None), member_terms.c.valid_to > month_first_day),
