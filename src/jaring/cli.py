@@ -313,6 +313,8 @@ def _register_domains() -> None:
     from jaring.reference.commands import reference, region
     from jaring.registry.commands import nik, registry
     from jaring.sponsors.commands import sponsors
+    from jaring.targeting.budget_commands import budget
+    from jaring.targeting.commands import target
 
     cli.add_command(db)
     cli.add_command(users)
@@ -325,6 +327,8 @@ def _register_domains() -> None:
     cli.add_command(nik)
     cli.add_command(members)
     cli.add_command(sponsors)
+    cli.add_command(target)
+    cli.add_command(budget)
     cli.add_command(billing)
     cli.add_command(payments)
     cli.add_command(channels)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,6 +29,11 @@ from jaring.kit import db
 from jaring.kit.auth import ROLES, system
 from jaring.kit.periods import Month
 from jaring.membership.numbers import participant_number
+from jaring.registry.generate import generate
+from jaring.registry.service import import_snapshot
+from jaring.sponsors.targets import set_target
+from jaring.targeting.budget import Scenario, simulate
+from jaring.targeting.service import run_targeting
 from tests.accounts.conftest import make_account
 from tests.accounts.server import serving
 from tests.contributions.billing_fixtures import World
@@ -60,10 +66,31 @@ class Foreign:
     payment: int
     sponsor_id: int
     username: str
+    run_id: int = 1
+    snapshot: str = "2026-09-30"
+    scenario_id: int = 1
+
+
+def _foreign_run(url: str, tmp: Path) -> tuple[int, str, int]:
+    """A targeting run of the foreign sponsor over a small snapshot of its province."""
+    extract = tmp / "extract.csv"
+    generate(persons=80, seed=3, out=extract, provinces=["35"])
+    snapshot = import_snapshot(path=extract, snapshot_date=date(2026, 9, 30), url=url).snapshot_id
+    set_target(principal=system("test"), sponsor="KAB-MALANG", url=url)
+    report = run_targeting(principal=system("test"), sponsor="KAB-MALANG", snapshot=snapshot, url=url)
+    scenario = simulate(
+        principal=system("test"),
+        sponsor="KAB-MALANG",
+        scenarios=[Scenario(budget=50_000_000, months=12)],
+        url=url,
+    )[0]
+    return report.run_id, snapshot, scenario.scenario_id
 
 
 @pytest.fixture
-def setting(store_url: str) -> Iterator[tuple[World, Foreign, dict[str, str], httpx.Client]]:
+def setting(
+    store_url: str, jaring_env: Path, tmp_path: Path
+) -> Iterator[tuple[World, Foreign, dict[str, str], httpx.Client]]:
     world = World(store_url)
     world.sponsor("KAB-MALANG", "regency", "3507")
     world.sponsor("KOTA-JAKSEL", "regency", "3171")
@@ -91,6 +118,7 @@ def setting(store_url: str) -> Iterator[tuple[World, Foreign, dict[str, str], ht
     for role in ROLES:
         account = make_account(store_url, f"u-{role.replace('_', '-')}", role, **links[role])  # type: ignore[arg-type]
         tokens[role] = accounts.issue_token(user_id=account.user_id, url=store_url)
+    run_id, snapshot, scenario_id = _foreign_run(store_url, tmp_path)
     foreign = Foreign(
         member=foreign_member.participant_number,
         sponsored=sponsored.participant_number,
@@ -98,6 +126,9 @@ def setting(store_url: str) -> Iterator[tuple[World, Foreign, dict[str, str], ht
         payment=paid.payment_id,
         sponsor_id=world.sponsors["KAB-MALANG"][0],
         username="malang",
+        run_id=run_id,
+        snapshot=snapshot,
+        scenario_id=scenario_id,
     )
     with (
         serving(create_app(database_url=store_url)) as base,
@@ -109,6 +140,8 @@ def setting(store_url: str) -> Iterator[tuple[World, Foreign, dict[str, str], ht
 def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str, str], object]]:
     """Routes that name one record: (foreign path params, absent path params, body)."""
     member = ({"participant_number": f.member}, {"participant_number": ABSENT_MEMBER})
+    sponsor = ({"sponsor": "KAB-MALANG"}, {"sponsor": "KAB-NOWHERE"})
+    run = ({"run_id": str(f.run_id)}, {"run_id": "999999"})
     return {
         ("get", "/api/v1/members/{participant_number}"): (*member, None),
         ("post", "/api/v1/members/{participant_number}/nik"): (*member, {"reason": "identity check"}),
@@ -127,6 +160,23 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
             None,
         ),
         ("post", "/api/v1/users/{username}/unlock"): ({"username": f.username}, {"username": "nobody"}, None),
+        ("get", "/api/v1/sponsors/{sponsor}"): (*sponsor, None),
+        ("get", "/api/v1/sponsors/{sponsor}/budgets"): (*sponsor, None),
+        ("post", "/api/v1/sponsors/{sponsor}/budgets"): (
+            *sponsor,
+            {"fiscal_year": 2027, "amount": 1_000_000},
+        ),
+        ("get", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, None),
+        ("put", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, {"rule": {"desil_max": 2}}),
+        ("get", "/api/v1/targeting-runs/{run_id}"): (*run, None),
+        ("post", "/api/v1/targeting-runs/{run_id}/explain"): (*run, {"nik": "3507015001900001"}),
+        ("post", "/api/v1/targeting-runs/{run_id}/rerun"): (*run, {}),
+        ("post", "/api/v1/sponsors/{sponsor}/scenarios"): (*sponsor, {"scenarios": [{"budget": 10_000_000}]}),
+        ("get", "/api/v1/budget-scenarios/{scenario_id}"): (
+            {"scenario_id": str(f.scenario_id)},
+            {"scenario_id": "999999"},
+            None,
+        ),
         ("post", "/api/v1/users/{username}/deactivate"): (
             {"username": f.username},
             {"username": "nobody"},
@@ -145,6 +195,14 @@ def _writes(f: Foreign) -> dict[tuple[str, str], object]:
         ("post", "/api/v1/members/payer-assignments"): {**assign, "months": 1},
         ("post", "/api/v1/users"): {**user, "region_code": "3507"},
         ("post", "/api/v1/billing/runs"): {"period": "2026-02"},
+        ("post", "/api/v1/sponsors"): {
+            "code": "NEW-3507",
+            "name": "Baru",
+            "kind": "regency",
+            "region_code": "3507",
+        },
+        # By id: a 404 echoing the code asked for would trip the "reveals" check below.
+        ("post", "/api/v1/targeting-runs"): {"sponsor": str(f.sponsor_id), "snapshot": f.snapshot},
     }
 
 
@@ -157,6 +215,7 @@ def _lists() -> dict[tuple[str, str], dict[str, str]]:
         ("get", "/api/v1/coverage/warnings"): {"date": "2026-06-01"},
         ("get", "/api/v1/users"): {},
         ("get", "/api/v1/ledger/check"): {},
+        ("get", "/api/v1/sponsors"): {},
     }
 
 

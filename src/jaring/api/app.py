@@ -23,6 +23,9 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     from jaring.contributions.payment_routes import router as payments_router
     from jaring.membership.routes import router as members_router
     from jaring.reference.routes import router as regions_router
+    from jaring.sponsors.routes import router as sponsors_router
+    from jaring.targeting.budget_routes import router as budget_router
+    from jaring.targeting.routes import router as targeting_router
 
     app = FastAPI(
         title="Jaring",
@@ -40,4 +43,7 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     app.include_router(billing_router)
     app.include_router(payments_router)
     app.include_router(members_router)
+    app.include_router(sponsors_router)
+    app.include_router(targeting_router)
+    app.include_router(budget_router)
     return app

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, select
 
 from jaring.contributions import allocation
@@ -306,3 +307,21 @@ def warnings(
                 limit=limit,
             )
     return out
+
+
+def protected_ids_in(conn: Connection, on: date) -> np.ndarray:
+    """The ids of members whose status on `on` is active or arrears (as `assess` would say),
+    for batch work: batch jobs must not re-target people who are protected already."""
+    months = [
+        r[0] for r in conn.execute(select(member_accounts.c.paid_through).distinct()) if r[0] is not None
+    ]
+    protecting = [m for m in months if on < lapse_day(Month.of(m))]
+    if not protecting:
+        return np.zeros(0, dtype=np.int64)
+    paid_by = datetime.combine(on, time.max, tzinfo=UTC)
+    rows = conn.execute(
+        select(member_accounts.c.member_id).where(
+            member_accounts.c.paid_through.in_(protecting), member_accounts.c.first_paid_at <= paid_by
+        )
+    )
+    return np.fromiter((r[0] for r in rows), dtype=np.int64)

@@ -74,6 +74,10 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
         {NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE, CLAIMS_OFFICER,
          CLAIMS_SUPERVISOR, AUDITOR, MEMBER}
     ),
+    # Budgets, targets and targeting runs of sponsors; a sponsor's finance officer only its own.
+    "sponsor.read": frozenset({NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE, AUDITOR}),
+    "sponsor.manage": frozenset({NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE}),
+    "targeting.run": frozenset({NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE}),
     "audit.read": frozenset({NATIONAL_ADMIN, AUDITOR}),
     "user.manage": frozenset({NATIONAL_ADMIN}),
 }  # fmt: skip

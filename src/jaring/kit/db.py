@@ -76,6 +76,7 @@ def _load_models() -> None:
     from jaring.reference import model as _reference  # noqa: F401
     from jaring.registry import model as _registry  # noqa: F401
     from jaring.sponsors import model as _sponsors  # noqa: F401
+    from jaring.targeting import model as _targeting  # noqa: F401
 
 
 def upgrade(engine: Engine) -> None:

@@ -37,7 +37,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -292,20 +291,6 @@ def _match(
         con.close()
 
 
-def _check_key(persons: Path) -> None:
-    """Blind indexes match only under the key the snapshot was protected with."""
-    parquet = pq.ParquetFile(persons)
-    if parquet.metadata.num_rows == 0:
-        return
-    first = parquet.read_row_group(0, columns=["nik_index", "nik_cipher"]).slice(0, 1).to_pylist()[0]
-    try:
-        protect.decrypt(first["nik_index"].hex(), first["nik_cipher"])
-    except protect.ProtectionError:
-        raise BadInput(
-            "the snapshot was protected with another key than the one in use, so its NIKs cannot be matched"
-        ) from None
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -550,7 +535,7 @@ def enrol_bulk(
     source = _read_niks(nik_file)
     rows_in = len(source.lines) + len(source.malformed)
     valid, blocks = _valid_form(source.niks, today, known_codes(url).provinces)
-    _check_key(persons)
+    registry.check_snapshot_key(persons)
     indexes, ciphers = protect.protect_many(blocks[valid])
     matched = _match(principal, persons, source.lines[valid], indexes, ciphers)
     if progress:

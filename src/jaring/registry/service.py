@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -236,3 +237,17 @@ def get_snapshot(reference: str, url: str | None = None) -> ImportResult:
         ids = ", ".join(s.snapshot_id for s in matches)
         raise BadInput(f"{reference!r} matches several snapshots ({ids}); give the full id")
     return matches[0]
+
+
+def check_snapshot_key(persons: Path) -> None:
+    """Blind indexes match only under the key the snapshot was protected with."""
+    parquet = pq.ParquetFile(persons)
+    if parquet.metadata.num_rows == 0:
+        return
+    first = parquet.read_row_group(0, columns=["nik_index", "nik_cipher"]).slice(0, 1).to_pylist()[0]
+    try:
+        protect.decrypt(first["nik_index"].hex(), first["nik_cipher"])
+    except protect.ProtectionError:
+        raise BadInput(
+            "the snapshot was protected with another key than the one in use, so its NIKs cannot be matched"
+        ) from None

@@ -1,16 +1,23 @@
-"""CLI: `jaring sponsors create|list` (budgets, targets and packages come with the sponsors'
-workflow; the core needs a sponsor to name as payer of record)."""
+"""CLI: `jaring sponsors create|list`, `jaring sponsors budget add|list`, `jaring sponsors
+target` (whom a sponsor funds, in what order, with what package)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from jaring.kit.auth import system
 from jaring.kit.i18n import language
-from jaring.sponsors.model import SPONSOR_KINDS
+from jaring.kit.money import format_rupiah as rupiah
+from jaring.kit.money import parse_rupiah
+from jaring.kit.periods import Month
+from jaring.sponsors.budgets import add_budget, list_budgets
+from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS
 from jaring.sponsors.service import FUNDINGS, create_sponsor, list_sponsors
+from jaring.sponsors.targets import get_target, set_target
+from jaring.targeting.rules import EMPLOYMENT_KINDS, PRIORITY_KEYS
 
 
 @click.group()
@@ -47,3 +54,111 @@ def sponsors_list(as_json: bool) -> None:
         return
     for s in found:
         click.echo(f"{s.id:>5}  {s.code:<20} {s.kind:<9} {s.region_code:<10} {s.funding:<5} {s.name}")
+
+
+@sponsors.group("budget")
+def budget() -> None:
+    """Fiscal-year budgets (APBD, APBD-P) of a sponsor."""
+
+
+@budget.command("add")
+@click.argument("sponsor")
+@click.option("--year", "fiscal_year", type=int, required=True, help="Fiscal year (the calendar year).")
+@click.option("--amount", required=True, help="Rupiah, e.g. 2016000000 or 2.016.000.000.")
+@click.option("--stage", type=click.Choice(BUDGET_STAGES), default="apbd", show_default=True)
+@click.option("--from", "first", help="First funded month, YYYY-MM (default: January).")
+@click.option("--to", "last", help="Last funded month, YYYY-MM (default: December).")
+@click.option("--document", default="", help="The budget document, e.g. the DPA number.")
+def budget_add(
+    sponsor: str,
+    fiscal_year: int,
+    amount: str,
+    stage: str,
+    first: str | None,
+    last: str | None,
+    document: str,
+) -> None:
+    """Record a sponsor's budget for a fiscal year."""
+    made = add_budget(
+        principal=system(),
+        sponsor=sponsor,
+        fiscal_year=fiscal_year,
+        amount=parse_rupiah(amount),
+        stage=stage,
+        first_month=Month.parse(first) if first else None,
+        last_month=Month.parse(last) if last else None,
+        document=document,
+    )
+    click.echo(
+        f"{made.fiscal_year} {made.stage}: {rupiah(made.amount)} "
+        f"({made.from_month} – {made.to_month.plus(-1)}, {made.months} months)"
+    )
+
+
+@budget.command("list")
+@click.argument("sponsor")
+@click.option("--json", "as_json", is_flag=True)
+def budget_list(sponsor: str, as_json: bool) -> None:
+    """A sponsor's budgets."""
+    found = list_budgets(principal=system(), sponsor=sponsor)
+    if as_json:
+        click.echo(json.dumps([b.to_json() for b in found], ensure_ascii=False, indent=2))
+        return
+    for b in found:
+        click.echo(
+            f"{b.fiscal_year}  {b.stage:<7} {rupiah(b.amount):>20}  "
+            f"{b.from_month} – {b.to_month.plus(-1)}  {b.document}"
+        )
+
+
+@sponsors.command("target")
+@click.argument("sponsor")
+@click.option("--scope", help="Region codes where its people live, comma-separated (default: its region).")
+@click.option("--desil-max", type=int, help="Highest desil funded (default 4).")
+@click.option("--occupations", help="Occupation codes, comma-separated (default: any).")
+@click.option("--sex", type=click.Choice(["M", "F"]), help="Only this sex (default: both).")
+@click.option("--age-min", type=int, help="Youngest age funded (default 15).")
+@click.option("--age-max", type=int, help="Oldest age funded (default 65).")
+@click.option("--employment", type=click.Choice(EMPLOYMENT_KINDS), help="Default informal.")
+@click.option("--priority", help=f"Order keys, comma-separated, from: {', '.join(PRIORITY_KEYS)}.")
+@click.option("--programs", help="jkk,jkm (default) or jkk,jkm,jht.")
+@click.option("--income", help="Declared income level in Rupiah (default 1.000.000).")
+@click.option("--show", is_flag=True, help="Show the current target instead of setting one.")
+@click.option("--json", "as_json", is_flag=True)
+def sponsors_target(sponsor: str, show: bool, as_json: bool, **given: Any) -> None:
+    """Set (a new version of) whom a sponsor funds, in what order, with what package."""
+    if show:
+        target = get_target(principal=system(), sponsor=sponsor)
+    else:
+        rule = {
+            k: v
+            for k, v in {
+                "desil_max": given["desil_max"],
+                "occupations": given["occupations"],
+                "sex": given["sex"],
+                "age_min": given["age_min"],
+                "age_max": given["age_max"],
+                "employment": given["employment"],
+            }.items()
+            if v is not None
+        }
+        package: dict[str, Any] = {}
+        if given["programs"]:
+            package["programs"] = given["programs"]
+        if given["income"]:
+            package["income"] = parse_rupiah(given["income"])
+        target = set_target(
+            principal=system(),
+            sponsor=sponsor,
+            scope=given["scope"],
+            rule=rule,
+            priority=given["priority"],
+            package=package,
+        )
+    if as_json:
+        click.echo(json.dumps(target.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"version {target.version}: scope {', '.join(target.scope)}")
+    click.echo(f"  rule      {json.dumps(target.rule.to_json(), ensure_ascii=False)}")
+    click.echo(f"  priority  {', '.join(target.priority)}")
+    click.echo(f"  package   {', '.join(target.package.programs)} at {rupiah(target.package.income)}")

@@ -4,7 +4,18 @@ sponsors' workflow; the core needs only who they are, where, and how they are fu
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from jaring.kit.db import metadata
 
@@ -22,4 +33,42 @@ sponsors = Table(
     # other source (a company's CSR), which the regulation does not exclude.
     Column("funding", String(10), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A fiscal-year budget line. The APBD is revised mid-year (APBD-P): a revision is a new row
+# with stage "apbd_p" for the same year, and the latest stage is the year's allocation.
+BUDGET_STAGES = ("apbd", "apbd_p", "other")
+
+sponsor_budgets = Table(
+    "sponsor_budgets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sponsor_id", Integer, ForeignKey("sponsors.id"), nullable=False, index=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("stage", String(10), nullable=False),
+    Column("amount", BigInteger, nullable=False),  # Rupiah
+    # The months the budget pays for, half-open [from_month, to_month).
+    Column("from_month", Date, nullable=False),
+    Column("to_month", Date, nullable=False),
+    Column("document", String(200), nullable=False),  # e.g. the DPA number
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("sponsor_id", "fiscal_year", "stage"),
+)
+
+# Who a sponsor targets and what it buys, versioned: a targeting run names the version it
+# used, so an old run can be reproduced after the sponsor changed its mind.
+sponsor_targets = Table(
+    "sponsor_targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sponsor_id", Integer, ForeignKey("sponsors.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("scope", JSON, nullable=False),  # region codes (prefixes) where its people live
+    Column("rule", JSON, nullable=False),
+    Column("priority", JSON, nullable=False),
+    Column("package", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("sponsor_id", "version"),
 )

@@ -104,20 +104,29 @@ def fundings_in(conn: Connection) -> dict[int, str]:
     return {row.id: row.funding for row in conn.execute(select(sponsors.c.id, sponsors.c.funding))}
 
 
-def get_sponsor(*, principal: Principal, code_or_id: str, url: str | None = None) -> Sponsor:
-    require(principal, "member.read")
+def visible_sponsor_in(conn: Connection, principal: Principal, code_or_id: str | int) -> Sponsor:
+    """A sponsor by code or id if the principal may see it (its region; a sponsor's finance
+    officer only their own); otherwise NotFound, as for a sponsor nobody registered."""
+    text = str(code_or_id).strip()
     query = select(sponsors).where(region_filter(principal, sponsors.c.region_code))
-    if code_or_id.isdigit():
-        query = query.where((sponsors.c.id == int(code_or_id)) | (sponsors.c.code == code_or_id))
+    if text.isdigit() and len(text) <= 9:  # an id fits the INTEGER column; longer is only a code
+        query = query.where((sponsors.c.id == int(text)) | (sponsors.c.code == text)).order_by(
+            (sponsors.c.code == text).desc()
+        )
     else:
-        query = query.where(sponsors.c.code == code_or_id)
+        query = query.where(sponsors.c.code == text)
     if principal.sponsor_id is not None:
         query = query.where(sponsors.c.id == principal.sponsor_id)
-    with db.store(url).connect() as conn:
-        row = conn.execute(query).first()
+    row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"sponsor {code_or_id!r} not found")
+        raise NotFound(f"sponsor {text!r} not found")
     return _sponsor(row)
+
+
+def get_sponsor(*, principal: Principal, code_or_id: str, url: str | None = None) -> Sponsor:
+    require(principal, "member.read")
+    with db.reading(url) as conn:
+        return visible_sponsor_in(conn, principal, code_or_id)
 
 
 def list_sponsors(*, principal: Principal, url: str | None = None) -> list[Sponsor]:

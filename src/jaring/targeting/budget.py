@@ -1,0 +1,284 @@
+"""Budget simulation over a frozen targeting run: how many persons a budget covers, for how
+long, with what package; the funded list (the top of the ranking) and the waitlist (the
+rest); and what covering every eligible person would cost.
+
+Prices come from the regulation engine for each funded month, at the package's declared
+income, with the sponsor's funding source (APBD/APBN money gets no PP 50/2025 relief).
+Scenarios are kept, so a sponsor can put them side by side and enrol one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from jaring.batch.engine import engine as batch_engine
+from jaring.contributions.tariffs import TariffKey, compute_tariffs
+from jaring.kit import audit, db
+from jaring.kit.auth import Principal, region_filter, require
+from jaring.kit.errors import BadInput, NotFound
+from jaring.kit.money import format_rupiah
+from jaring.kit.periods import Month
+from jaring.registry.codes import DESILS
+from jaring.sponsors.service import Sponsor, visible_sponsor_in
+from jaring.sponsors.targets import target_in
+from jaring.targeting.model import budget_scenarios, targeting_runs
+from jaring.targeting.rules import Package, parse_package
+from jaring.targeting.service import RunRef, visible_run_in
+
+MAX_MONTHS = 60
+BREAKDOWNS = {"region": "regency_code", "sex": "sex", "desil": "desil"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    budget: int
+    months: int
+    package: Package | None = None  # None: the run's target package
+    desil_max: int | None = None  # a tighter cut-off than the run's rule
+    name: str = ""
+
+
+@dataclass
+class ScenarioResult:
+    scenario_id: int
+    name: str
+    run_id: int
+    budget: int
+    months: int
+    first_month: str
+    package: dict[str, Any]
+    desil_max: int | None
+    premium_by_month: dict[str, int]
+    cost_per_person: int
+    eligible: int
+    funded: int
+    waitlist: int
+    cost_per_month: dict[str, int]
+    total_cost: int
+    budget_left: int
+    cost_to_cover_all: int
+    last_funded_rank: int | None
+    by: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    warning: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check(scenario: Scenario) -> None:
+    if isinstance(scenario.budget, bool) or not isinstance(scenario.budget, int) or scenario.budget <= 0:
+        raise BadInput(
+            f"a budget is a positive whole number of Rupiah, got {scenario.budget!r}", field="budget"
+        )
+    if not 1 <= scenario.months <= MAX_MONTHS:
+        raise BadInput(f"months must be 1 to {MAX_MONTHS}, got {scenario.months}", field="months")
+    if scenario.desil_max is not None and scenario.desil_max not in DESILS:
+        raise BadInput(f"desil_max must be 1 to 10, got {scenario.desil_max}", field="desil_max")
+
+
+def premiums(sponsor: Sponsor, package: Package, first: Month, months: int) -> dict[str, int]:
+    """The contribution of one person for each funded month, from the regulation engine."""
+    keys = [
+        TariffKey(first.plus(i).first_day, package.income, package.bits, "other", sponsor.funding)
+        for i in range(months)
+    ]
+    table = compute_tariffs(keys)
+    if table.rejected:
+        key, reason = next(iter(table.rejected.items()))
+        raise BadInput(
+            f"the package cannot be priced for {Month.of(key.month)}: {reason} "
+            f"(income {format_rupiah(package.income)}, programs {', '.join(package.programs)})",
+            field="package",
+        )
+    return {str(Month.of(k.month)): table.tariffs[k].amount for k in keys}
+
+
+def _breakdowns(
+    run: RunRef, desil_max: int, funded: int
+) -> tuple[int, int | None, dict[str, list[dict[str, Any]]]]:
+    """Eligible and funded persons by region, sex and desil, from the ranked list."""
+    with batch_engine("duckdb") as batch:
+        batch.register("ranked", run.ranked)
+        batch.stage(
+            "chosen",
+            "SELECT *, ROW_NUMBER() OVER (ORDER BY rank) AS place FROM ranked WHERE desil <= :desil_max",
+            {"desil_max": desil_max},
+        )
+        eligible = int(batch.fetch("SELECT COUNT(*) AS n FROM chosen").column("n")[0].as_py())
+        last = batch.fetch("SELECT MAX(rank) AS r FROM chosen WHERE place <= :funded", {"funded": funded})
+        by: dict[str, list[dict[str, Any]]] = {}
+        for name, column in BREAKDOWNS.items():
+            rows = batch.fetch(
+                f"SELECT {column} AS value, COUNT(*) AS eligible, "
+                "CAST(SUM(CASE WHEN place <= :funded THEN 1 ELSE 0 END) AS BIGINT) AS funded "
+                f"FROM chosen GROUP BY {column} ORDER BY {column}",
+                {"funded": funded},
+            ).to_pylist()
+            by[name] = [
+                {"value": r["value"], "eligible": int(r["eligible"]), "funded": int(r["funded"])}
+                for r in rows
+            ]
+    last_rank = last.column("r")[0].as_py()
+    return eligible, None if last_rank is None else int(last_rank), by
+
+
+def simulate(
+    *,
+    principal: Principal,
+    sponsor: str | int,
+    scenarios: list[Scenario],
+    run_id: int | None = None,
+    url: str | None = None,
+) -> list[ScenarioResult]:
+    """Each scenario over the sponsor's targeting run (its latest, unless `run_id`), kept."""
+    require(principal, "sponsor.read")
+    if not scenarios:
+        raise BadInput("give at least one scenario", field="scenarios")
+    if len(scenarios) > 50:
+        raise BadInput("at most 50 scenarios at once", field="scenarios")
+    for scenario in scenarios:
+        _check(scenario)
+    with db.reading(url) as conn:
+        found = visible_sponsor_in(conn, principal, sponsor)
+        if run_id is None:
+            latest = conn.execute(
+                select(targeting_runs.c.id)
+                .where(targeting_runs.c.sponsor_id == found.id)
+                .order_by(targeting_runs.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if latest is None:
+                raise NotFound(
+                    f"sponsor {found.code} has no targeting run yet: run `jaring target run` first"
+                )
+            run_id = int(latest)
+        run = visible_run_in(conn, principal, run_id)
+        if run.sponsor_id != found.id:
+            raise BadInput(f"targeting run {run_id} is not {found.code}'s", field="run_id")
+        target = target_in(conn, run.target_id)
+    results = []
+    for i, scenario in enumerate(scenarios, start=1):
+        package = scenario.package or target.package
+        prices = premiums(found, package, run.start_month, scenario.months)
+        first_price = next(iter(prices.values()))
+        if scenario.budget < first_price:
+            raise BadInput(
+                f"a budget of {format_rupiah(scenario.budget)} is less than one person-month "
+                f"({format_rupiah(first_price)})",
+                field="budget",
+            )
+        cost = sum(prices.values())
+        cut = min(scenario.desil_max or target.rule.desil_max, target.rule.desil_max)
+        affordable = scenario.budget // cost
+        eligible, last_rank, by = _breakdowns(run, cut, affordable)
+        funded = min(affordable, eligible)
+        warning = None
+        if funded == 0 and eligible:
+            warning = (
+                f"{format_rupiah(scenario.budget)} covers nobody for {scenario.months} months "
+                f"({format_rupiah(cost)} a person); "
+                f"it covers {scenario.budget // first_price:,} person-months"
+            )
+        elif eligible == 0:
+            warning = "the run has nobody eligible at this desil cut-off"
+        results.append(
+            ScenarioResult(
+                scenario_id=0,
+                name=scenario.name or f"S{i}",
+                run_id=run.id,
+                budget=scenario.budget,
+                months=scenario.months,
+                first_month=str(run.start_month),
+                package=package.to_json(),
+                desil_max=cut,
+                premium_by_month=prices,
+                cost_per_person=cost,
+                eligible=eligible,
+                funded=funded,
+                waitlist=eligible - funded,
+                cost_per_month={month: funded * price for month, price in prices.items()},
+                total_cost=funded * cost,
+                budget_left=scenario.budget - funded * cost,
+                cost_to_cover_all=eligible * cost,
+                last_funded_rank=last_rank if funded else None,
+                by=by,
+                warning=warning,
+            )
+        )
+    _keep(principal, found, run, results, url)
+    return results
+
+
+def _keep(
+    principal: Principal, sponsor: Sponsor, run: RunRef, results: list[ScenarioResult], url: str | None
+) -> None:
+    with db.transaction(url) as conn:
+        for result in results:
+            parameters = {
+                "budget": result.budget,
+                "months": result.months,
+                "package": result.package,
+                "desil_max": result.desil_max,
+            }
+            result.scenario_id = int(
+                conn.execute(
+                    budget_scenarios.insert()
+                    .values(
+                        run_id=run.id,
+                        sponsor_id=sponsor.id,
+                        region_code=sponsor.region_code,
+                        name=result.name,
+                        parameters=parameters,
+                        results=result.to_json(),
+                        funded=result.funded,
+                        created_at=datetime.now(UTC),
+                        created_by=principal.actor,
+                    )
+                    .returning(budget_scenarios.c.id)
+                ).scalar_one()
+            )
+        audit.record(
+            conn,
+            actor=principal.actor,
+            action="budget.simulate",
+            entity="targeting_run",
+            entity_id=str(run.id),
+            region_code=sponsor.region_code,
+            after={"scenarios": [r.scenario_id for r in results], "funded": [r.funded for r in results]},
+        )
+
+
+def get_scenario(*, principal: Principal, scenario_id: int, url: str | None = None) -> ScenarioResult:
+    require(principal, "sponsor.read")
+    query = select(budget_scenarios).where(
+        budget_scenarios.c.id == scenario_id, region_filter(principal, budget_scenarios.c.region_code)
+    )
+    if principal.sponsor_id is not None:
+        query = query.where(budget_scenarios.c.sponsor_id == principal.sponsor_id)
+    with db.reading(url) as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"scenario {scenario_id} not found")
+    data = dict(row.results)
+    data["scenario_id"] = int(row.id)
+    return ScenarioResult(**data)
+
+
+def parse_scenario(data: dict[str, Any]) -> Scenario:
+    """A scenario from its JSON form (the API's and the CLI's)."""
+    known = {"budget", "months", "package", "desil_max", "name"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise BadInput(f"unknown scenario field(s): {', '.join(unknown)}", field="scenarios")
+    package = data.get("package")
+    return Scenario(
+        budget=data.get("budget", 0),
+        months=data.get("months", 12),
+        package=None if package is None else parse_package(package),
+        desil_max=data.get("desil_max"),
+        name=str(data.get("name") or "")[:100],
+    )
