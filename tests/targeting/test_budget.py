@@ -103,3 +103,47 @@ def test_bad_budgets_get_a_clear_answer(world: World, run: service.TargetingRepo
         _simulate(world, budget.Scenario(budget=10**9, months=1), sponsor=world.other.code)
     with pytest.raises(BadInput, match="is not"):
         _simulate(world, budget.Scenario(budget=10**9, months=1), sponsor=world.other.code, run_id=run.run_id)
+
+
+def _sponsored(conn: object, month: object) -> set[str]:
+    from jaring.membership import service as membership
+
+    index = membership.member_index_in(conn, month)  # type: ignore[arg-type]
+    flags = index.column("sponsored").to_pylist()
+    return {i.hex() for i, flag in zip(index.column("nik_index").to_pylist(), flags, strict=True) if flag}
+
+
+def test_a_scenario_enrols_its_funded_list_with_the_sponsor_paying(
+    world: World, run: service.TargetingReport
+):
+    from sqlalchemy import func, select
+
+    from jaring.kit import db
+    from jaring.membership.model import members
+
+    _, order = expected(world, {}, PRIORITY)
+    already = {protect.blind_index(nik) for nik in world.members}
+    returning = [i for i in order if i in already]  # eligible members: lapsed, or never paid
+    assert returning
+    [everyone] = _simulate(world, budget.Scenario(budget=10**12, months=6))
+    with db.store(world.url).connect() as conn:
+        before = conn.execute(select(func.count()).select_from(members)).scalar_one()
+    report = budget.enrol_scenario(principal=world.officer, scenario_id=everyone.scenario_id, url=world.url)
+    assert (report.rows_in, report.rejected) == (len(order), 0)
+    assert (report.enrolled, report.assigned_existing) == (len(order) - len(returning), len(returning))
+    with db.store(world.url).connect() as conn:
+        assert (
+            conn.execute(select(func.count()).select_from(members)).scalar_one() == before + report.enrolled
+        )
+        for month in (START, START.plus(5)):
+            assert set(order) <= _sponsored(conn, month)
+        assert not set(order) & _sponsored(conn, START.plus(6))  # the funded months only
+        by_index = {protect.blind_index(p["nik"]): p for p in world.persons}
+        first = by_index[order[0]]
+        category = conn.execute(
+            select(members.c.category).where(members.c.nik_index == order[0])
+        ).scalar_one()
+        assert category == (first["occupation"] or "other")
+    again = budget.enrol_scenario(principal=world.officer, scenario_id=everyone.scenario_id, url=world.url)
+    assert again.repeat
+    assert again.batch_id == report.batch_id

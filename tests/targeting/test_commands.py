@@ -47,8 +47,14 @@ def test_from_a_target_to_a_budget_on_the_command_line(world: World, capsys: pyt
     code, out, _ = _cli(capsys, "budget", "simulate", "--sponsor", "KAB", "--months", "6",
                         "--budget", "1.008.000", "--budget", "100.000.000", "--json")  # fmt: skip
     assert code == 0
-    funded = [s["funded"] for s in json.loads(out)]
+    scenarios = json.loads(out)
+    funded = [s["funded"] for s in scenarios]
     assert funded == [min(10, len(order)), len(order)]  # Rp 1.008.000 = 10 persons x 6 months x Rp 16.800
+    code, out, _ = _cli(capsys, "budget", "enrol", str(scenarios[0]["scenario_id"]), "--json")
+    assert code == 0
+    enrolled = json.loads(out)
+    assert enrolled["accepted"] == funded[0]
+    assert enrolled["rows_in"] == enrolled["accepted"] + enrolled["rejected"]
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

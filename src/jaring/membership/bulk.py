@@ -142,6 +142,10 @@ class BulkReport:
         )
 
 
+# The category of a list enrolled by blind index: each person's occupation in the snapshot.
+FROM_SNAPSHOT = "from_snapshot"
+
+
 def enrolment_dir() -> Path:
     return config.data_dir() / "enrolment"
 
@@ -252,11 +256,13 @@ def _scope_sql(principal: Principal) -> str:
 
 
 def _match(
-    principal: Principal, persons: Path, lines: np.ndarray, indexes: np.ndarray, ciphers: np.ndarray
+    principal: Principal, persons: Path, lines: np.ndarray, indexes: np.ndarray, ciphers: np.ndarray | None
 ) -> pa.Table:
     """Each well-formed row with its person's details and its first reason (NULL: accepted
-    so far), ordered by line."""
-    rows = pa.table({"line": pa.array(lines), "nik_index": _fixed(indexes), "nik_cipher": _fixed(ciphers)})
+    so far), ordered by line. Without `ciphers` (rows known by blind index only) the
+    snapshot's ciphertext is taken: the same key protected both."""
+    cipher = pa.nulls(len(lines), pa.binary(16)) if ciphers is None else _fixed(ciphers)
+    rows = pa.table({"line": pa.array(lines), "nik_index": _fixed(indexes), "nik_cipher": cipher})
     con = _duckdb()
     try:
         con.register("v", rows)
@@ -265,13 +271,14 @@ def _match(
             WITH numbered AS (
                 SELECT *, row_number() OVER (PARTITION BY nik_index ORDER BY line) AS copy FROM v
             ), p AS (
-                SELECT nik_index, name, birth_date, sex, village_code, deceased
+                SELECT nik_index, nik_cipher, name, birth_date, sex, village_code, deceased, occupation
                 FROM read_parquet('{_quote(str(persons))}')
             )
             SELECT n.line,
                    lower(hex(n.nik_index)) AS nik_hex,
-                   n.nik_cipher,
-                   lower(hex(n.nik_cipher)) AS cipher_hex,
+                   COALESCE(n.nik_cipher, p.nik_cipher) AS nik_cipher,
+                   lower(hex(COALESCE(n.nik_cipher, p.nik_cipher))) AS cipher_hex,
+                   COALESCE(NULLIF(p.occupation, ''), 'other') AS occupation,
                    left(p.name, 200) AS name,
                    p.birth_date,
                    CASE p.sex WHEN 'F' THEN 'P' WHEN 'M' THEN 'L' END AS sex,
@@ -327,8 +334,8 @@ def _insert_members(
     conn: Connection, rows: pa.Table, batch: _Batch, progress: Callable[[int], None] | None
 ) -> None:
     """`rows`: id, participant_number, nik_hex, nik_cipher, name, birth_date, sex,
-    region_code. A NIK that is a member already (or becomes one in a concurrent enrolment)
-    is skipped, not an error."""
+    region_code, category. A NIK that is a member already (or becomes one in a concurrent
+    enrolment) is skipped, not an error."""
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         _copy_members(conn, rows, batch, progress)
         return
@@ -338,7 +345,6 @@ def _insert_members(
     )
     fixed = (
         batch.segment,
-        batch.category,
         batch.sector,
         batch.registered_on.isoformat(),
         "bulk",
@@ -357,12 +363,13 @@ def _insert_members(
             pc.cast(part.column("birth_date"), pa.string()).to_pylist(),
             part.column("sex").to_pylist(),
             part.column("region_code").to_pylist(),
+            part.column("category").to_pylist(),
         ]
         conn.exec_driver_sql(
             sql,
             [
-                (i, pn, idx, ci, nm, bd, sx, *fixed[:3], rc, *fixed[3:])
-                for i, pn, idx, ci, nm, bd, sx, rc in zip(*columns, strict=True)
+                (i, pn, idx, ci, nm, bd, sx, fixed[0], cat, fixed[1], rc, *fixed[2:])
+                for i, pn, idx, ci, nm, bd, sx, rc, cat in zip(*columns, strict=True)
             ],
         )
         if progress:
@@ -377,7 +384,7 @@ def _copy_members(
     conn.exec_driver_sql(
         "CREATE TEMP TABLE enrolment_staging (id bigint, participant_number varchar(11), "
         "nik_index varchar(32), nik_cipher bytea, name varchar(200), birth_date date, sex varchar(1), "
-        "region_code varchar(10)) ON COMMIT DROP"
+        "region_code varchar(10), category varchar(40)) ON COMMIT DROP"
     )
     staged = pa.table(
         {
@@ -390,6 +397,7 @@ def _copy_members(
             "birth_date": rows.column("birth_date"),
             "sex": rows.column("sex"),
             "region_code": rows.column("region_code"),
+            "category": rows.column("category"),
         }
     )
     driver = conn.connection.driver_connection
@@ -405,11 +413,10 @@ def _copy_members(
     conn.exec_driver_sql(
         f"INSERT INTO members ({', '.join(_MEMBER_COLUMNS)}) "
         "SELECT id, participant_number, nik_index, nik_cipher, name, birth_date, sex, "
-        "%(segment)s, %(category)s, %(sector)s, region_code, %(registered_on)s, 'bulk', %(batch)s, %(now)s "
+        "%(segment)s, category, %(sector)s, region_code, %(registered_on)s, 'bulk', %(batch)s, %(now)s "
         "FROM enrolment_staging ORDER BY id ON CONFLICT (nik_index) DO NOTHING",
         {
             "segment": batch.segment,
-            "category": batch.category,
             "sector": batch.sector,
             "registered_on": batch.registered_on,
             "batch": batch.id,
@@ -459,27 +466,38 @@ def _stored(key: str, url: str | None) -> BulkReport | None:
     return BulkReport.from_json(dict(row.report), repeat=True)
 
 
-def enrol_bulk(
-    *,
+@dataclass(frozen=True)
+class _Request:
+    """A bulk enrolment's parameters, checked."""
+
+    registered: date
+    category: str
+    segment: str
+    sector: str
+    income: int
+    bits: int
+    span: tuple[date, date] | None
+    sponsor: Sponsor | None
+    snapshot_id: str
+    persons: Path
+    parameters: dict[str, Any]
+
+
+def _request(
     principal: Principal,
-    nik_file: Path,
+    *,
     snapshot: str,
     category: str,
-    segment: str = "bpu",
-    sector: str = "other",
-    programs: Sequence[str] = ("jkk", "jkm"),
-    income: int = 1_000_000,
-    sponsor_id: int | None = None,
-    from_month: Month | None = None,
-    months: int | None = None,
-    registered_on: date | None = None,
-    url: str | None = None,
-    progress: Progress | None = None,
-) -> BulkReport:
-    """Enrol the persons whose NIKs are in `nik_file` (a CSV with a `nik` column), taking
-    their details from a registry snapshot; with a sponsor, make it their payer of record for
-    [from_month, from_month + months). Every row is enrolled or rejected with a reason."""
-    require(principal, "member.enrol")
+    segment: str,
+    sector: str,
+    programs: Sequence[str],
+    income: int,
+    sponsor_id: int | None,
+    from_month: Month | None,
+    months: int | None,
+    registered_on: date | None,
+    url: str | None,
+) -> _Request:
     today = date.today()
     registered = registered_on or today
     if registered > today:
@@ -521,10 +539,51 @@ def enrol_bulk(
         months=months,
         registered_on=registered_on,
     )
+    return _Request(
+        registered,
+        category,
+        segment,
+        sector,
+        income,
+        bits,
+        span,
+        sponsor,
+        snap.snapshot_id,
+        persons,
+        parameters,
+    )
+
+
+def enrol_bulk(
+    *,
+    principal: Principal,
+    nik_file: Path,
+    snapshot: str,
+    category: str,
+    segment: str = "bpu",
+    sector: str = "other",
+    programs: Sequence[str] = ("jkk", "jkm"),
+    income: int = 1_000_000,
+    sponsor_id: int | None = None,
+    from_month: Month | None = None,
+    months: int | None = None,
+    registered_on: date | None = None,
+    url: str | None = None,
+    progress: Progress | None = None,
+) -> BulkReport:
+    """Enrol the persons whose NIKs are in `nik_file` (a CSV with a `nik` column), taking
+    their details from a registry snapshot; with a sponsor, make it their payer of record for
+    [from_month, from_month + months). Every row is enrolled or rejected with a reason."""
+    require(principal, "member.enrol")
+    req = _request(
+        principal, snapshot=snapshot, category=category, segment=segment, sector=sector, programs=programs,
+        income=income, sponsor_id=sponsor_id, from_month=from_month, months=months,
+        registered_on=registered_on, url=url,
+    )  # fmt: skip
     if not nik_file.is_file():
         raise BadInput(f"{nik_file}: no such file")
     key = hashlib.sha256(
-        (registry.file_sha256(nik_file) + json.dumps(parameters, sort_keys=True)).encode()
+        (registry.file_sha256(nik_file) + json.dumps(req.parameters, sort_keys=True)).encode()
     ).hexdigest()
     stored = _stored(key, url)
     if stored is not None:
@@ -533,11 +592,70 @@ def enrol_bulk(
     from jaring.reference.stats import known_codes
 
     source = _read_niks(nik_file)
-    rows_in = len(source.lines) + len(source.malformed)
-    valid, blocks = _valid_form(source.niks, today, known_codes(url).provinces)
-    registry.check_snapshot_key(persons)
+    valid, blocks = _valid_form(source.niks, date.today(), known_codes(url).provinces)
+    registry.check_snapshot_key(req.persons)
     indexes, ciphers = protect.protect_many(blocks[valid])
-    matched = _match(principal, persons, source.lines[valid], indexes, ciphers)
+    return _enrol(principal, req, key, source, valid, indexes, ciphers, url, progress)
+
+
+def enrol_indexed(
+    *,
+    principal: Principal,
+    indexes: np.ndarray,
+    source_key: str,
+    snapshot: str,
+    programs: Sequence[str],
+    income: int,
+    sponsor_id: int,
+    from_month: Month,
+    months: int,
+    registered_on: date | None = None,
+    url: str | None = None,
+    progress: Progress | None = None,
+) -> BulkReport:
+    """Enrol persons known by blind index (`indexes`: n x 16 bytes), such as a budget
+    scenario's funded list, with the sponsor as payer of record: their details and their
+    category (their occupation) come from the snapshot. Row i is reported as line i + 2, as
+    if read from a file with a header. `source_key` names the list, so a repeat changes
+    nothing and returns the first report."""
+    require(principal, "member.enrol")
+    req = _request(
+        principal, snapshot=snapshot, category=FROM_SNAPSHOT, segment="bpu", sector="other",
+        programs=programs, income=income, sponsor_id=sponsor_id, from_month=from_month, months=months,
+        registered_on=registered_on, url=url,
+    )  # fmt: skip
+    n = len(indexes)
+    if n == 0:
+        raise BadInput("nobody to enrol: the list is empty")
+    key = hashlib.sha256(
+        (f"indexed:{source_key}" + json.dumps(req.parameters, sort_keys=True)).encode()
+    ).hexdigest()
+    stored = _stored(key, url)
+    if stored is not None:
+        return stored
+    source = _Input(
+        niks=pa.array([""] * n, pa.string()),
+        lines=np.arange(2, n + 2, dtype=np.int64),
+        malformed=np.zeros(0, dtype=np.int64),
+    )
+    registry.check_snapshot_key(req.persons)
+    return _enrol(principal, req, key, source, np.ones(n, dtype=bool), indexes, None, url, progress)
+
+
+def _enrol(
+    principal: Principal,
+    req: _Request,
+    key: str,
+    source: _Input,
+    valid: np.ndarray,
+    indexes: np.ndarray,
+    ciphers: np.ndarray | None,
+    url: str | None,
+    progress: Progress | None,
+) -> BulkReport:
+    """The set-based enrolment of the rows of `source` (their blind indexes given)."""
+    rows_in = len(source.lines) + len(source.malformed)
+    matched = _match(principal, req.persons, source.lines[valid], indexes, ciphers)
     if progress:
         progress(0, rows_in)
 
@@ -567,6 +685,9 @@ def enrol_bulk(
             "birth_date": fresh.column("birth_date"),
             "sex": fresh.column("sex"),
             "region_code": fresh.column("region_code"),
+            "category": fresh.column("occupation")
+            if req.category == FROM_SNAPSHOT
+            else pa.array([req.category] * k, pa.string()),
         }
     )
     done = rows_in - k
@@ -589,19 +710,19 @@ def enrol_bulk(
                     .returning(enrolment_batches.c.id)
                 ).scalar_one()
             )  # fmt: skip
-            batch = _Batch(batch_id, segment, category, sector, registered, now)
+            batch = _Batch(batch_id, req.segment, req.category, req.sector, req.registered, now)
             _insert_members(conn, staged, batch, advance)
             in_batch = (members.c.id >= first) & (members.c.id < first + k) & (members.c.batch_id == batch_id)
             inserted = np.array(
                 conn.execute(select(members.c.id).where(in_batch)).scalars().all(), dtype=np.int64
             )
-            _insert_terms(conn, in_batch, Month.of(registered), income, bits, now)
-            if span is not None and sponsor is not None:
-                _insert_payers(conn, in_batch, sponsor.id, span, now, principal.actor)
+            _insert_terms(conn, in_batch, Month.of(req.registered), req.income, req.bits, now)
+            if req.span is not None and req.sponsor is not None:
+                _insert_payers(conn, in_batch, req.sponsor.id, req.span, now, principal.actor)
             # Fresh rows that did not go in were enrolled meanwhile by someone else.
             late = pc.filter(staged.column("nik_hex"), pa.array(~np.isin(serials, inserted))).to_pylist()
             existing.update(_members_by_index_in(conn, late))
-            outcome = _settle_existing(conn, principal, existing, sponsor, span)
+            outcome = _settle_existing(conn, principal, existing, req.sponsor, req.span)
             settled = [(h, r) for h, r in outcome.items() if r != "assigned"]
             settled_rows = pending.filter(
                 pc.is_in(pending.column("nik_hex"), value_set=pa.array([h for h, _ in settled], pa.string()))
@@ -630,7 +751,7 @@ def enrol_bulk(
                 raise AssertionError(f"row accounting broken: {rows_in} != {accepted} + {rejected}")
             report = BulkReport(
                 batch_id=batch_id,
-                snapshot_id=snap.snapshot_id,
+                snapshot_id=req.snapshot_id,
                 rows_in=rows_in,
                 accepted=accepted,
                 rejected=rejected,
@@ -641,9 +762,9 @@ def enrol_bulk(
                 if enrolled
                 else None,
                 last_participant_number=numbers.participant_number(int(inserted.max())) if enrolled else None,
-                registered_on=registered,
+                registered_on=req.registered,
                 rejects_path=str(rejects_path),
-                parameters=parameters,
+                parameters=req.parameters,
             )
             conn.execute(
                 update(enrolment_batches)
@@ -651,8 +772,8 @@ def enrol_bulk(
                 .values(accepted=accepted, rejected=rejected, report=report.to_json())
             )
             summary = {k: v for k, v in report.to_json().items() if k not in ("rejects_path", "repeat")}
-            if sponsor is not None:
-                summary["sponsor"] = sponsor.code
+            if req.sponsor is not None:
+                summary["sponsor"] = req.sponsor.code
             audit.record(
                 conn,
                 actor=principal.actor,

@@ -9,10 +9,12 @@ Scenarios are kept, so a sponsor can put them side by side and enrol one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from jaring.batch.engine import engine as batch_engine
@@ -22,6 +24,8 @@ from jaring.kit.auth import Principal, region_filter, require
 from jaring.kit.errors import BadInput, NotFound
 from jaring.kit.money import format_rupiah
 from jaring.kit.periods import Month
+from jaring.membership import bulk
+from jaring.membership.bulk import BulkReport
 from jaring.registry.codes import DESILS
 from jaring.sponsors.service import Sponsor, visible_sponsor_in
 from jaring.sponsors.targets import target_in
@@ -282,3 +286,70 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         desil_max=data.get("desil_max"),
         name=str(data.get("name") or "")[:100],
     )
+
+
+def enrol_scenario(
+    *,
+    principal: Principal,
+    scenario_id: int,
+    registered_on: date | None = None,
+    url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkReport:
+    """Enrol a scenario's funded list (the top of the ranking it chose), with the sponsor as
+    payer of record for the funded months, through the core's bulk enrolment. Persons who
+    are members already get the sponsor as payer instead. A repeat changes nothing."""
+    require(principal, "member.enrol")
+    require(principal, "payer.assign")
+    query = select(budget_scenarios).where(
+        budget_scenarios.c.id == scenario_id, region_filter(principal, budget_scenarios.c.region_code)
+    )
+    with db.reading(url) as conn:
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"scenario {scenario_id} not found")
+        run = visible_run_in(conn, principal, int(row.run_id))
+    result = dict(row.results)
+    funded = int(row.funded)
+    if funded == 0:
+        raise BadInput(f"scenario {scenario_id} funds nobody; there is no list to enrol", field="scenario_id")
+    with batch_engine("duckdb") as batch:
+        batch.register("ranked", run.ranked)
+        chosen = batch.fetch(
+            "SELECT nik_index FROM ranked WHERE desil <= :desil_max ORDER BY rank LIMIT :funded",
+            {"desil_max": int(result["desil_max"]), "funded": funded},
+        )
+    raw = b"".join(chosen.column("nik_index").to_pylist())
+    indexes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 16)
+    package = parse_package(result["package"])
+    report = bulk.enrol_indexed(
+        principal=principal,
+        indexes=indexes,
+        source_key=f"budget-scenario:{scenario_id}:run:{run.id}",
+        snapshot=run.snapshot_id,
+        programs=package.programs,
+        income=package.income,
+        sponsor_id=int(row.sponsor_id),
+        from_month=run.start_month,
+        months=int(result["months"]),
+        registered_on=registered_on,
+        url=url,
+        progress=progress,
+    )
+    if row.enrolment_batch_id is None:
+        with db.transaction(url) as conn:
+            conn.execute(
+                budget_scenarios.update()
+                .where(budget_scenarios.c.id == scenario_id)
+                .values(enrolment_batch_id=report.batch_id)
+            )
+            audit.record(
+                conn,
+                actor=principal.actor,
+                action="budget.enrol",
+                entity="budget_scenario",
+                entity_id=str(scenario_id),
+                region_code=row.region_code,
+                after={"batch_id": report.batch_id, "accepted": report.accepted, "rejected": report.rejected},
+            )
+    return report

@@ -79,3 +79,27 @@ def show(scenario_id: int) -> None:
     """A kept scenario, with its breakdown by region, sex and desil."""
     found = simulation.get_scenario(principal=system(), scenario_id=scenario_id)
     click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+
+
+ENROL_WORDS = (
+    ("terdaftar", "peserta lama, kini didanai", "ditolak", "sudah pernah, tidak ada yang diubah"),
+    ("enrolled", "already members, now sponsored", "rejected", "a repeat, nothing changed"),
+)
+
+
+@budget.command("enrol")
+@click.argument("scenario_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def enrol(scenario_id: int, as_json: bool) -> None:
+    """Enrol a scenario's funded list, the sponsor paying for the funded months."""
+    report = simulation.enrol_scenario(principal=system(), scenario_id=scenario_id)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    words = ENROL_WORDS[language() != "id"]
+    click.echo(
+        f"batch {report.batch_id}: {report.enrolled:,} {words[0]}, {report.assigned_existing:,} {words[1]}, "
+        f"{report.rejected:,} {words[2]}" + (f" ({words[3]})" if report.repeat else "")
+    )
+    for reason, count in report.by_reason.items():
+        click.echo(f"  - {reason}: {count:,}")

@@ -51,3 +51,14 @@ def get_scenario(
     scenario_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: CurrentPrincipal, url: DatabaseUrl
 ) -> dict[str, Any]:
     return simulation.get_scenario(principal=principal, scenario_id=scenario_id, url=url).to_json()
+
+
+@router.post(
+    "/budget-scenarios/{scenario_id}/enrolment",
+    status_code=201,
+    summary="Enrol the scenario's funded list with the sponsor as payer (a repeat changes nothing)",
+)
+def post_enrolment(
+    scenario_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: CurrentPrincipal, url: DatabaseUrl
+) -> dict[str, Any]:
+    return simulation.enrol_scenario(principal=principal, scenario_id=scenario_id, url=url).to_json()
