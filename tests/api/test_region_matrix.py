@@ -168,6 +168,7 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
         ),
         ("get", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, None),
         ("put", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, {"rule": {"desil_max": 2}}),
+        ("get", "/api/v1/sponsors/{sponsor}/ledger"): (*sponsor, None),
         ("get", "/api/v1/targeting-runs/{run_id}"): (*run, None),
         ("post", "/api/v1/targeting-runs/{run_id}/explain"): (*run, {"nik": "3507015001900001"}),
         ("post", "/api/v1/targeting-runs/{run_id}/rerun"): (*run, {}),
@@ -231,7 +232,9 @@ def _path(template: str, params: dict[str, str]) -> str:
 
 
 def _query(route: tuple[str, str]) -> dict[str, str]:
-    return {"date": "2026-06-01"} if route[1].endswith("/coverage") else {}
+    if route[1].endswith("/coverage"):
+        return {"date": "2026-06-01"}
+    return {"year": "2026"} if route[1].endswith("/ledger") else {}
 
 
 def test_every_route_is_in_the_matrix(store_url: str) -> None:

@@ -10,10 +10,12 @@ a failure names what does not add up.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, and_, func, select, text
 
+from jaring.contributions.model import allocations, charges
 from jaring.kit import db
 from jaring.kit.auth import Principal, require
 from jaring.kit.errors import Forbidden
@@ -125,3 +127,32 @@ def check(*, principal: Principal, url: str | None = None, show: int = 20) -> Le
             for row in invoices
         )
         return result
+
+
+def sponsor_months_in(
+    conn: Connection, sponsor_id: int, first: date, end: date
+) -> dict[date, tuple[int, int]]:
+    """Per month in [first, end): (billed, paid) on the sponsor's charges; paid is what
+    payments allocated to those charges (reversals net out)."""
+    billed = conn.execute(
+        select(charges.c.month, func.sum(charges.c.amount))
+        .where(charges.c.sponsor_id == sponsor_id, charges.c.month >= first, charges.c.month < end)
+        .group_by(charges.c.month)
+    ).all()
+    paid = conn.execute(
+        select(allocations.c.month, func.sum(allocations.c.amount))
+        .select_from(
+            allocations.join(
+                charges,
+                and_(charges.c.member_id == allocations.c.member_id, charges.c.month == allocations.c.month),
+            )
+        )
+        .where(charges.c.sponsor_id == sponsor_id, charges.c.month >= first, charges.c.month < end)
+        .group_by(allocations.c.month)
+    ).all()
+    out: dict[date, tuple[int, int]] = {}
+    for row in billed:
+        out[row[0]] = (int(row[1] or 0), 0)
+    for row in paid:
+        out[row[0]] = (out.get(row[0], (0, 0))[0], int(row[1] or 0))
+    return out

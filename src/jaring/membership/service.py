@@ -1216,3 +1216,15 @@ def member_index_in(conn: Connection, month: Month) -> pa.Table:
             "sponsored": pa.array(sponsored, pa.bool_()),
         }
     )
+
+
+def sponsored_terms_in(conn: Connection, sponsor_id: int, month: Month) -> list[tuple[int, int, str, int]]:
+    """(income, program bits, sector, members) of the members a sponsor pays for in `month`:
+    what its commitment for that month is priced from."""
+    b = billable_select(month.first_day).subquery()
+    rows = conn.execute(
+        select(b.c.income, b.c.programs, b.c.sector, func.count())
+        .where(b.c.sponsor_id == sponsor_id, b.c.segment == "bpu")
+        .group_by(b.c.income, b.c.programs, b.c.sector)
+    )
+    return [(int(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]

@@ -14,6 +14,7 @@ from jaring.kit.money import format_rupiah as rupiah
 from jaring.kit.money import parse_rupiah
 from jaring.kit.periods import Month
 from jaring.sponsors.budgets import add_budget, list_budgets
+from jaring.sponsors.ledger import budget_ledger
 from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS
 from jaring.sponsors.service import FUNDINGS, create_sponsor, list_sponsors
 from jaring.sponsors.targets import get_target, set_target
@@ -162,3 +163,37 @@ def sponsors_target(sponsor: str, show: bool, as_json: bool, **given: Any) -> No
     click.echo(f"  rule      {json.dumps(target.rule.to_json(), ensure_ascii=False)}")
     click.echo(f"  priority  {', '.join(target.priority)}")
     click.echo(f"  package   {', '.join(target.package.programs)} at {rupiah(target.package.income)}")
+
+
+@sponsors.command("ledger")
+@click.argument("sponsor")
+@click.option("--year", "fiscal_year", type=int, required=True, help="Fiscal year.")
+@click.option("--json", "as_json", is_flag=True)
+def sponsors_ledger(sponsor: str, fiscal_year: int, as_json: bool) -> None:
+    """Allocated → committed → billed → paid, month by month, with the burn-rate projection."""
+    ledger = budget_ledger(principal=system(), sponsor=sponsor, fiscal_year=fiscal_year)
+    if as_json:
+        click.echo(json.dumps(ledger.to_json(), ensure_ascii=False, indent=2))
+        return
+    english = language() != "id"
+    allocated = "—" if ledger.allocated is None else rupiah(ledger.allocated)
+    click.echo(f"{ledger.sponsor} {ledger.fiscal_year}: {'allocated' if english else 'pagu'} {allocated}")
+    header = (
+        ("month", "members", "committed", "billed", "paid")
+        if english
+        else ("bulan", "peserta", "komitmen", "ditagih", "dibayar")
+    )
+    click.echo(f"{header[0]:<9}{header[1]:>9}{header[2]:>20}{header[3]:>20}{header[4]:>20}")
+    for m in ledger.months:
+        click.echo(
+            f"{m.month:<9}{m.members:>9,}{rupiah(m.committed):>20}{rupiah(m.billed):>20}{rupiah(m.paid):>20}"
+        )
+    click.echo(
+        f"{'total':<18}{rupiah(ledger.committed):>20}{rupiah(ledger.billed):>20}{rupiah(ledger.paid):>20}"
+    )
+    click.echo(
+        f"{'burn a month' if english else 'serapan per bulan'}: {rupiah(ledger.burn_per_month)}; "
+        f"{'projected by year end' if english else 'proyeksi akhir tahun'}: {rupiah(ledger.projected_paid)}"
+    )
+    for warning in ledger.warnings:
+        click.echo(f"! {warning}")

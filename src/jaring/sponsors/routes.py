@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from jaring.api.deps import CurrentPrincipal, DatabaseUrl
 from jaring.kit.periods import Month
-from jaring.sponsors import budgets, service, targets
+from jaring.sponsors import budgets, ledger, service, targets
 from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS
 
 router = APIRouter(prefix="/api/v1/sponsors", tags=["sponsors"])
@@ -114,3 +114,13 @@ def put_target(
         url=url,
     )
     return made.to_json()
+
+
+@router.get("/{sponsor}/ledger", summary="Allocated, committed, billed and paid for a fiscal year")
+def get_ledger(
+    sponsor: Annotated[str, SPONSOR],
+    year: Annotated[int, Query(ge=2000, le=2100, description="Fiscal year")],
+    principal: CurrentPrincipal,
+    url: DatabaseUrl,
+) -> dict[str, Any]:
+    return ledger.budget_ledger(principal=principal, sponsor=sponsor, fiscal_year=year, url=url).to_json()
