@@ -138,8 +138,9 @@ def simulate(
     run_id: int | None = None,
     url: str | None = None,
 ) -> list[ScenarioResult]:
-    """Each scenario over the sponsor's targeting run (its latest, unless `run_id`), kept."""
-    require(principal, "sponsor.read")
+    """Each scenario over the sponsor's targeting run (its latest, unless `run_id`), kept
+    (so simulating is a write: auditors read scenarios, they do not make them)."""
+    require(principal, "targeting.run")
     if not scenarios:
         raise BadInput("give at least one scenario", field="scenarios")
     if len(scenarios) > 50:
