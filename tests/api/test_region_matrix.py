@@ -169,6 +169,11 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
         ("get", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, None),
         ("put", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, {"rule": {"desil_max": 2}}),
         ("get", "/api/v1/sponsors/{sponsor}/ledger"): (*sponsor, None),
+        ("get", "/api/v1/sponsors/{sponsor}/cliffs"): (*sponsor, None),
+        ("post", "/api/v1/sponsors/{sponsor}/transitions"): (
+            *sponsor,
+            {"ends_on": "2027-01", "action": "self_pay"},
+        ),
         ("get", "/api/v1/targeting-runs/{run_id}"): (*run, None),
         ("post", "/api/v1/targeting-runs/{run_id}/explain"): (*run, {"nik": "3507015001900001"}),
         ("post", "/api/v1/targeting-runs/{run_id}/rerun"): (*run, {}),

@@ -1228,3 +1228,25 @@ def sponsored_terms_in(conn: Connection, sponsor_id: int, month: Month) -> list[
         .group_by(b.c.income, b.c.programs, b.c.sector)
     )
     return [(int(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+
+def sponsor_funding_ends_in(
+    conn: Connection, sponsor_id: int, start: date, end: date
+) -> list[tuple[int, str, date]]:
+    """(member id, region, first unfunded month) of the members whose funding by this sponsor
+    stops in (start, end] with no sponsor taking over from that month."""
+    p, later = payer_assignments, payer_assignments.alias("later")
+    rows = conn.execute(
+        select(members.c.id, members.c.region_code, p.c.to_month)
+        .select_from(p.join(members, members.c.id == p.c.member_id))
+        .where(
+            p.c.sponsor_id == sponsor_id,
+            p.c.to_month > start,
+            p.c.to_month <= end,
+            ~select(later.c.id)
+            .where(later.c.member_id == p.c.member_id, later.c.from_month == p.c.to_month)
+            .exists(),
+        )
+        .order_by(p.c.to_month, members.c.id)
+    )
+    return [(int(r.id), str(r.region_code), r.to_month) for r in rows]

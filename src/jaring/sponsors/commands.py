@@ -12,10 +12,11 @@ from jaring.kit.auth import system
 from jaring.kit.i18n import language
 from jaring.kit.money import format_rupiah as rupiah
 from jaring.kit.money import parse_rupiah
-from jaring.kit.periods import Month
+from jaring.kit.periods import Month, parse_date
+from jaring.sponsors import cliffs
 from jaring.sponsors.budgets import add_budget, list_budgets
 from jaring.sponsors.ledger import budget_ledger
-from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS
+from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS, TRANSITIONS
 from jaring.sponsors.service import FUNDINGS, create_sponsor, list_sponsors
 from jaring.sponsors.targets import get_target, set_target
 from jaring.targeting.rules import EMPLOYMENT_KINDS, PRIORITY_KEYS
@@ -197,3 +198,62 @@ def sponsors_ledger(sponsor: str, fiscal_year: int, as_json: bool) -> None:
     )
     for warning in ledger.warnings:
         click.echo(f"! {warning}")
+
+
+@sponsors.command("cliffs")
+@click.argument("sponsor")
+@click.option("--within-days", type=int, default=120, show_default=True)
+@click.option("--date", "on", help="As of this day, YYYY-MM-DD (default: today).")
+@click.option("--json", "as_json", is_flag=True)
+def sponsors_cliffs(sponsor: str, within_days: int, on: str | None, as_json: bool) -> None:
+    """Where the sponsor's funding ends, how many members lose their payer, and who is undecided."""
+    report = cliffs.cliffs(
+        principal=system(), sponsor=sponsor, on=parse_date(on) if on else None, within_days=within_days
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    english = language() != "id"
+    for m in report.months:
+        decided = ", ".join(f"{k} {v:,}" for k, v in m.decided.items()) or "-"
+        click.echo(
+            f"{m.ends_on}: {m.members:,} {'members' if english else 'peserta'}; "
+            f"{'undecided' if english else 'belum diputuskan'} {m.undecided:,}; "
+            f"{'decided' if english else 'diputuskan'} {decided}; "
+            f"{'lapse from' if english else 'nonaktif mulai'} {m.lapse_from}"
+        )
+    if not report.months:
+        click.echo("no funding ends in the window" if english else "tidak ada pendanaan yang berakhir")
+
+
+@sponsors.command("transition")
+@click.argument("sponsor")
+@click.option("--ends-on", required=True, help="The first unfunded month, YYYY-MM.")
+@click.option("--action", type=click.Choice(TRANSITIONS), required=True)
+@click.option("--months", type=int, help="For renew and handover: how many months the payer pays on.")
+@click.option("--to", "to_sponsor", help="For handover: the sponsor taking over.")
+@click.option(
+    "--participant", "participants", multiple=True, help="Only these members (default: all undecided)."
+)
+def sponsors_transition(
+    sponsor: str,
+    ends_on: str,
+    action: str,
+    months: int | None,
+    to_sponsor: str | None,
+    participants: tuple[str, ...],
+) -> None:
+    """Decide what happens to members whose funding ends: renew, hand over, or self-pay."""
+    decision = cliffs.decide(
+        principal=system(),
+        sponsor=sponsor,
+        ends_on=Month.parse(ends_on),
+        action=action,
+        participant_numbers=list(participants) or None,
+        to_sponsor=to_sponsor,
+        months=months,
+    )
+    click.echo(
+        f"{decision.sponsor} {decision.ends_on} {decision.action}: {decision.decided:,} decided"
+        f" ({decision.already_decided:,} had a decision already)"
+    )

@@ -72,3 +72,23 @@ sponsor_targets = Table(
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("sponsor_id", "version"),
 )
+
+# An officer's decision for a member whose sponsored funding ends: renew (the same sponsor
+# pays on), hand over (another sponsor pays on) or self-pay (the member is told and pays).
+TRANSITIONS = ("renew", "handover", "self_pay")
+
+transition_plans = Table(
+    "transition_plans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sponsor_id", Integer, ForeignKey("sponsors.id"), nullable=False, index=True),
+    Column("member_id", BigInteger, nullable=False),
+    Column("ends_on", Date, nullable=False),  # the first month the sponsor no longer pays
+    Column("action", String(10), nullable=False),
+    Column("to_sponsor_id", Integer, ForeignKey("sponsors.id"), nullable=True),
+    Column("months", Integer, nullable=True),
+    Column("region_code", String(10), nullable=False, index=True),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(100), nullable=False),
+    UniqueConstraint("member_id", "ends_on"),
+)

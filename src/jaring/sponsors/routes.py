@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -9,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jaring.api.deps import CurrentPrincipal, DatabaseUrl
 from jaring.kit.periods import Month
-from jaring.sponsors import budgets, ledger, service, targets
-from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS
+from jaring.sponsors import budgets, cliffs, ledger, service, targets
+from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS, TRANSITIONS
 
 router = APIRouter(prefix="/api/v1/sponsors", tags=["sponsors"])
 
@@ -124,3 +125,42 @@ def get_ledger(
     url: DatabaseUrl,
 ) -> dict[str, Any]:
     return ledger.budget_ledger(principal=principal, sponsor=sponsor, fiscal_year=year, url=url).to_json()
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ends_on: str = Field(pattern=MONTH, description="The first unfunded month")
+    action: str = Field(description=f"One of {', '.join(TRANSITIONS)}")
+    months: int | None = Field(default=None, ge=1, le=120)
+    to_sponsor: str | None = Field(default=None, min_length=1, max_length=40)
+    participant_numbers: list[str] | None = Field(default=None, max_length=100_000)
+
+
+@router.get("/{sponsor}/cliffs", summary="Where the sponsor's funding ends, and who is undecided")
+def get_cliffs(
+    sponsor: Annotated[str, SPONSOR],
+    principal: CurrentPrincipal,
+    url: DatabaseUrl,
+    on: Annotated[date | None, Query(alias="date")] = None,
+    within_days: Annotated[int, Query(ge=0, le=cliffs.MAX_WINDOW_DAYS)] = 120,
+) -> dict[str, Any]:
+    report = cliffs.cliffs(principal=principal, sponsor=sponsor, on=on, within_days=within_days, url=url)
+    return report.to_json()
+
+
+@router.post("/{sponsor}/transitions", status_code=201, summary="Decide: renew, hand over, or self-pay")
+def post_transition(
+    sponsor: Annotated[str, SPONSOR], body: TransitionIn, principal: CurrentPrincipal, url: DatabaseUrl
+) -> dict[str, Any]:
+    decision = cliffs.decide(
+        principal=principal,
+        sponsor=sponsor,
+        ends_on=Month.parse(body.ends_on),
+        action=body.action,
+        participant_numbers=body.participant_numbers,
+        to_sponsor=body.to_sponsor,
+        months=body.months,
+        url=url,
+    )
+    return decision.to_json()
