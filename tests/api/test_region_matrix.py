@@ -170,6 +170,14 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
         ("put", "/api/v1/sponsors/{sponsor}/target"): (*sponsor, {"rule": {"desil_max": 2}}),
         ("get", "/api/v1/sponsors/{sponsor}/ledger"): (*sponsor, None),
         ("get", "/api/v1/sponsors/{sponsor}/cliffs"): (*sponsor, None),
+        ("post", "/api/v1/sponsors/{sponsor}/drift-reviews"): (
+            *sponsor,
+            {"old": f.snapshot, "new": f.snapshot},
+        ),
+        ("post", "/api/v1/sponsors/{sponsor}/drift-reviews/decisions"): (
+            *sponsor,
+            {"item_ids": [1], "decision": "keep"},
+        ),
         ("post", "/api/v1/sponsors/{sponsor}/transitions"): (
             *sponsor,
             {"ends_on": "2027-01", "action": "self_pay"},

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -1187,33 +1188,35 @@ def funding_ending_in(
 
 
 def member_index_in(conn: Connection, month: Month) -> pa.Table:
-    """Every member as (member_id, nik_index as 16 bytes, sponsored: a sponsor is payer of
-    record in `month`), for batch work matching registry snapshots by blind index. Read in
-    one streamed query; two million members are about 60 MB."""
+    """Every member as (member_id, nik_index as 16 bytes, sponsored, sponsor_id, funded_to):
+    whether a sponsor is payer of record in `month`, which, and the first month its
+    assignment no longer covers. For batch work matching registry snapshots by blind index;
+    read in one streamed query (two million members are about 80 MB)."""
     day = month.first_day
-    query = select(members.c.id, members.c.nik_index, payer_assignments.c.sponsor_id).outerjoin(
-        payer_assignments,
-        and_(
-            payer_assignments.c.member_id == members.c.id,
-            payer_assignments.c.from_month <= day,
-            payer_assignments.c.to_month > day,
-        ),
+    p = payer_assignments
+    query = select(members.c.id, members.c.nik_index, p.c.sponsor_id, p.c.to_month).outerjoin(
+        p, and_(p.c.member_id == members.c.id, p.c.from_month <= day, p.c.to_month > day)
     )
     ids: list[int] = []
     hexes: list[str] = []
-    sponsored: list[bool] = []
+    sponsors: list[int | None] = []
+    ends: list[date | None] = []
     for batch in conn.execution_options(yield_per=100_000).execute(query).partitions():
         for row in batch:
             ids.append(int(row.id))
             hexes.append(str(row.nik_index))
-            sponsored.append(row.sponsor_id is not None)
+            sponsors.append(None if row.sponsor_id is None else int(row.sponsor_id))
+            ends.append(row.to_month)
     raw = bytes.fromhex("".join(hexes))
     index = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(ids), [None, pa.py_buffer(raw)])
+    sponsor_ids = pa.array(sponsors, pa.int64())
     return pa.table(
         {
             "member_id": pa.array(ids, pa.int64()),
             "nik_index": index,
-            "sponsored": pa.array(sponsored, pa.bool_()),
+            "sponsored": pc.is_valid(sponsor_ids),
+            "sponsor_id": sponsor_ids,
+            "funded_to": pa.array(ends, pa.date32()),
         }
     )
 

@@ -13,10 +13,10 @@ from jaring.kit.i18n import language
 from jaring.kit.money import format_rupiah as rupiah
 from jaring.kit.money import parse_rupiah
 from jaring.kit.periods import Month, parse_date
-from jaring.sponsors import cliffs
+from jaring.sponsors import cliffs, drift
 from jaring.sponsors.budgets import add_budget, list_budgets
 from jaring.sponsors.ledger import budget_ledger
-from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS, TRANSITIONS
+from jaring.sponsors.model import BUDGET_STAGES, DRIFT_DECISIONS, SPONSOR_KINDS, TRANSITIONS
 from jaring.sponsors.service import FUNDINGS, create_sponsor, list_sponsors
 from jaring.sponsors.targets import get_target, set_target
 from jaring.targeting.rules import EMPLOYMENT_KINDS, PRIORITY_KEYS
@@ -257,3 +257,32 @@ def sponsors_transition(
         f"{decision.sponsor} {decision.ends_on} {decision.action}: {decision.decided:,} decided"
         f" ({decision.already_decided:,} had a decision already)"
     )
+
+
+@sponsors.command("drift")
+@click.argument("sponsor")
+@click.option("--old", required=True, help="The earlier snapshot.")
+@click.option("--new", required=True, help="The newer snapshot.")
+@click.option("--json", "as_json", is_flag=True)
+def sponsors_drift(sponsor: str, old: str, new: str, as_json: bool) -> None:
+    """Sponsored members a new snapshot says died, left, moved away or rose above the cut-off."""
+    review = drift.review_drift(principal=system(), sponsor=sponsor, old=old, new=new)
+    if as_json:
+        click.echo(json.dumps(review.to_json(), ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{review.sponsor} {review.diff_id}: {review.counts}; undecided {review.undecided:,}")
+    for item in review.items:
+        click.echo(
+            f"  #{item.id:<6} {item.participant_number}  {item.change:<20} funded to {item.funded_to}"
+            f"  {item.decision or '-'}  {json.dumps(item.details, ensure_ascii=False)}"
+        )
+
+
+@sponsors.command("drift-decide")
+@click.argument("sponsor")
+@click.option("--item", "items", type=int, multiple=True, required=True, help="Review item id; repeatable.")
+@click.option("--decision", type=click.Choice(DRIFT_DECISIONS), required=True)
+def sponsors_drift_decide(sponsor: str, items: tuple[int, ...], decision: str) -> None:
+    """Keep to the end of the funded period, or end the sponsorship from next month."""
+    decided = drift.decide_drift(principal=system(), sponsor=sponsor, item_ids=list(items), decision=decision)
+    click.echo(f"{decided:,} decided ({decision})")

@@ -92,3 +92,26 @@ transition_plans = Table(
     Column("decided_by", String(100), nullable=False),
     UniqueConstraint("member_id", "ends_on"),
 )
+
+# A sponsored member flagged by a registry diff, kept for an officer's decision: coverage
+# continues until the end of the funded period unless the officer decides otherwise.
+DRIFTS = ("deceased", "left_registry", "moved_out_of_scope", "desil_above_cutoff")
+DRIFT_DECISIONS = ("keep", "end_now")
+
+drift_reviews = Table(
+    "drift_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("diff_id", String(80), ForeignKey("registry_diffs.id"), nullable=False),
+    Column("sponsor_id", Integer, ForeignKey("sponsors.id"), nullable=False, index=True),
+    Column("member_id", BigInteger, nullable=False),
+    Column("change", String(20), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("funded_to", Date, nullable=True),
+    Column("region_code", String(10), nullable=False, index=True),
+    Column("decision", String(10), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_by", String(100), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("diff_id", "sponsor_id", "member_id", "change"),
+)

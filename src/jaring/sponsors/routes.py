@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jaring.api.deps import CurrentPrincipal, DatabaseUrl
 from jaring.kit.periods import Month
-from jaring.sponsors import budgets, cliffs, ledger, service, targets
+from jaring.sponsors import budgets, cliffs, drift, ledger, service, targets
 from jaring.sponsors.model import BUDGET_STAGES, SPONSOR_KINDS, TRANSITIONS
 
 router = APIRouter(prefix="/api/v1/sponsors", tags=["sponsors"])
@@ -164,3 +164,35 @@ def post_transition(
         url=url,
     )
     return decision.to_json()
+
+
+class DriftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    old: str = Field(min_length=1, max_length=40, description="The earlier snapshot")
+    new: str = Field(min_length=1, max_length=40, description="The newer snapshot")
+
+
+class DriftDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=10_000)
+    decision: str = Field(description="keep or end_now")
+
+
+@router.post("/{sponsor}/drift-reviews", summary="Review sponsored members a new snapshot flags")
+def post_drift_review(
+    sponsor: Annotated[str, SPONSOR], body: DriftIn, principal: CurrentPrincipal, url: DatabaseUrl
+) -> dict[str, Any]:
+    review = drift.review_drift(principal=principal, sponsor=sponsor, old=body.old, new=body.new, url=url)
+    return review.to_json()
+
+
+@router.post("/{sponsor}/drift-reviews/decisions", summary="Keep, or end a flagged sponsorship now")
+def post_drift_decision(
+    sponsor: Annotated[str, SPONSOR], body: DriftDecisionIn, principal: CurrentPrincipal, url: DatabaseUrl
+) -> dict[str, Any]:
+    decided = drift.decide_drift(
+        principal=principal, sponsor=sponsor, item_ids=body.item_ids, decision=body.decision, url=url
+    )
+    return {"decided": decided}
