@@ -196,6 +196,11 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
             {"scenario_id": "999999"},
             None,
         ),
+        ("post", "/api/v1/budget-scenarios/{scenario_id}/backfill"): (
+            {"scenario_id": str(f.scenario_id)},
+            {"scenario_id": "999999"},
+            None,
+        ),
         ("post", "/api/v1/users/{username}/deactivate"): (
             {"username": f.username},
             {"username": "nobody"},

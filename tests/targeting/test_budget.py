@@ -147,3 +147,49 @@ def test_a_scenario_enrols_its_funded_list_with_the_sponsor_paying(
     again = budget.enrol_scenario(principal=world.officer, scenario_id=everyone.scenario_id, url=world.url)
     assert again.repeat
     assert again.batch_id == report.batch_id
+
+
+def test_a_place_a_funded_member_leaves_goes_to_the_next_on_the_waitlist(
+    world: World, run: service.TargetingReport
+):
+    from sqlalchemy import select
+
+    from jaring.kit import db
+    from jaring.membership import service as membership
+    from jaring.membership.model import members
+
+    _, order = expected(world, {}, PRIORITY)
+    already = {protect.blind_index(nik) for nik in world.members}
+    fresh = [i for i in order if i not in already]
+    # Six funded places among persons not yet members, so each enrolment makes a new member.
+    ranks = [order.index(i) for i in fresh[:7]]
+    assert ranks == sorted(ranks)
+    [scenario] = _simulate(world, budget.Scenario(budget=MINIMUM * 6 * (ranks[5] + 1), months=6))
+    assert scenario.funded == ranks[5] + 1
+    with pytest.raises(BadInput, match="not enrolled yet"):
+        budget.backfill(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    budget.enrol_scenario(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    nothing = budget.backfill(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    assert (nothing.freed, nothing.report) == (0, None)
+
+    def member_id(index_hex: str) -> int:
+        with db.store(world.url).connect() as conn:
+            return int(
+                conn.execute(select(members.c.id).where(members.c.nik_index == index_hex)).scalar_one()
+            )
+
+    leaving = member_id(fresh[0])
+    membership.end_payer(
+        principal=world.officer, participant_number=membership.numbers.participant_number(leaving),
+        sponsor_id=world.sponsor.id, until=START, url=world.url,
+    )  # fmt: skip
+    filled = budget.backfill(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    assert (filled.freed, filled.from_month, filled.months) == (1, str(START), 6)
+    assert filled.report is not None
+    assert filled.report["accepted"] == 1
+    newcomer = order[scenario.funded]  # the first on the waitlist
+    with db.store(world.url).connect() as conn:
+        assert membership.payer_in(conn, member_id(newcomer), START.first_day) == world.sponsor.id
+        assert membership.payer_in(conn, member_id(newcomer), START.plus(6).first_day) is None
+    again = budget.backfill(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    assert again.freed == 0

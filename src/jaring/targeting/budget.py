@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 from sqlalchemy import select
 
 from jaring.batch.engine import engine as batch_engine
@@ -25,6 +26,7 @@ from jaring.kit.errors import BadInput, NotFound
 from jaring.kit.money import format_rupiah
 from jaring.kit.periods import Month
 from jaring.membership import bulk
+from jaring.membership import service as membership
 from jaring.membership.bulk import BulkReport
 from jaring.registry.codes import DESILS
 from jaring.sponsors.service import Sponsor, visible_sponsor_in
@@ -354,3 +356,96 @@ def enrol_scenario(
                 after={"batch_id": report.batch_id, "accepted": report.accepted, "rejected": report.rejected},
             )
     return report
+
+
+@dataclass
+class Backfill:
+    scenario_id: int
+    funded: int  # places the scenario pays for
+    still_funded: int  # persons taken from its list the sponsor still pays for from `from_month`
+    freed: int
+    from_month: str | None
+    months: int
+    report: dict[str, Any] | None  # the enrolment of the persons taken from the waitlist
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def backfill(
+    *, principal: Principal, scenario_id: int, today: date | None = None, url: str | None = None
+) -> Backfill:
+    """Fill the places funded members left (died, became wage earners, moved away: their
+    sponsorship ended early) with the next persons on the waitlist, for the rest of the
+    funded period. Places are counted from next month on."""
+    require(principal, "member.enrol")
+    require(principal, "payer.assign")
+    with db.reading(url) as conn:
+        row = conn.execute(
+            select(budget_scenarios).where(
+                budget_scenarios.c.id == scenario_id, region_filter(principal, budget_scenarios.c.region_code)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"scenario {scenario_id} not found")
+        run = visible_run_in(conn, principal, int(row.run_id))
+    if row.enrolment_batch_id is None:
+        raise BadInput(f"scenario {scenario_id} is not enrolled yet: enrol it first", field="scenario_id")
+    result = dict(row.results)
+    funded, taken, months = int(row.funded), int(row.backfilled), int(result["months"])
+    end = run.start_month.plus(months)
+    start = max(Month.of(today or date.today()).plus(1), run.start_month)
+    if start >= end:
+        raise BadInput(f"scenario {scenario_id}'s funded period ended in {end.plus(-1)}", field="scenario_id")
+    with batch_engine("duckdb") as batch:
+        batch.register("ranked", run.ranked)
+        listed = (
+            batch.fetch(
+                "SELECT nik_index FROM ranked WHERE desil <= :desil_max ORDER BY rank LIMIT :n",
+                {"desil_max": int(result["desil_max"]), "n": funded + taken + funded},
+            )
+            .column("nik_index")
+            .to_pylist()
+        )
+    with db.store(url).connect() as conn:
+        index = membership.member_index_in(conn, start)
+    paying = pc.equal(index.column("sponsor_id"), int(row.sponsor_id))
+    sponsored = {bytes(i) for i in index.filter(pc.fill_null(paying, False)).column("nik_index").to_pylist()}
+    still = sum(1 for i in listed[: funded + taken] if bytes(i) in sponsored)
+    freed = max(0, funded - still)
+    chosen = listed[funded + taken : funded + taken + freed]
+    if not chosen:
+        return Backfill(scenario_id, funded, still, 0, str(start), end_months(start, end), None)
+    package = parse_package(result["package"])
+    report = bulk.enrol_indexed(
+        principal=principal,
+        indexes=np.frombuffer(b"".join(chosen), dtype=np.uint8).reshape(-1, 16),
+        source_key=f"budget-scenario:{scenario_id}:backfill-after:{taken}",
+        snapshot=run.snapshot_id,
+        programs=package.programs,
+        income=package.income,
+        sponsor_id=int(row.sponsor_id),
+        from_month=start,
+        months=end_months(start, end),
+        url=url,
+    )
+    with db.transaction(url) as conn:
+        conn.execute(
+            budget_scenarios.update()
+            .where(budget_scenarios.c.id == scenario_id, budget_scenarios.c.backfilled == taken)
+            .values(backfilled=taken + len(chosen))
+        )
+        audit.record(
+            conn,
+            actor=principal.actor,
+            action="budget.backfill",
+            entity="budget_scenario",
+            entity_id=str(scenario_id),
+            region_code=row.region_code,
+            after={"freed": freed, "taken": len(chosen), "batch_id": report.batch_id, "from": str(start)},
+        )
+    return Backfill(scenario_id, funded, still, freed, str(start), end_months(start, end), report.to_json())
+
+
+def end_months(start: Month, end: Month) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month

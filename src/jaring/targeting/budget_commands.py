@@ -103,3 +103,19 @@ def enrol(scenario_id: int, as_json: bool) -> None:
     )
     for reason, count in report.by_reason.items():
         click.echo(f"  - {reason}: {count:,}")
+
+
+@budget.command("backfill")
+@click.argument("scenario_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def backfill(scenario_id: int, as_json: bool) -> None:
+    """Give the places funded members left to the next persons on the waitlist."""
+    result = simulation.backfill(principal=system(), scenario_id=scenario_id)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"scenario {result.scenario_id}: {result.still_funded:,} of {result.funded:,} places still funded; "
+        f"{result.freed:,} freed"
+        + (f", filled from {result.from_month} for {result.months} months" if result.report else "")
+    )

@@ -62,3 +62,13 @@ def post_enrolment(
     scenario_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: CurrentPrincipal, url: DatabaseUrl
 ) -> dict[str, Any]:
     return simulation.enrol_scenario(principal=principal, scenario_id=scenario_id, url=url).to_json()
+
+
+@router.post(
+    "/budget-scenarios/{scenario_id}/backfill",
+    summary="Give the places funded members left to the next persons on the waitlist",
+)
+def post_backfill(
+    scenario_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: CurrentPrincipal, url: DatabaseUrl
+) -> dict[str, Any]:
+    return simulation.backfill(principal=principal, scenario_id=scenario_id, url=url).to_json()

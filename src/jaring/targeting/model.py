@@ -42,6 +42,8 @@ budget_scenarios = Table(
     Column("results", JSON, nullable=False),
     Column("funded", BigInteger, nullable=False),
     Column("enrolment_batch_id", Integer, nullable=True),  # set once the funded list is enrolled
+    # Persons taken from the waitlist since, to fill places funded members left.
+    Column("backfilled", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(100), nullable=False),
 )
