@@ -259,17 +259,24 @@ def _keep(
         )
 
 
-def get_scenario(*, principal: Principal, scenario_id: int, url: str | None = None) -> ScenarioResult:
-    require(principal, "sponsor.read")
+def _scenario_in(conn: Any, principal: Principal, scenario_id: int) -> Any:
+    """A kept scenario's row if the principal may see it (region; a sponsor's finance officer
+    only their own), else NotFound as for one that does not exist."""
     query = select(budget_scenarios).where(
         budget_scenarios.c.id == scenario_id, region_filter(principal, budget_scenarios.c.region_code)
     )
     if principal.sponsor_id is not None:
         query = query.where(budget_scenarios.c.sponsor_id == principal.sponsor_id)
-    with db.reading(url) as conn:
-        row = conn.execute(query).first()
+    row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"scenario {scenario_id} not found")
+    return row
+
+
+def get_scenario(*, principal: Principal, scenario_id: int, url: str | None = None) -> ScenarioResult:
+    require(principal, "sponsor.read")
+    with db.reading(url) as conn:
+        row = _scenario_in(conn, principal, scenario_id)
     data = dict(row.results)
     data["scenario_id"] = int(row.id)
     return ScenarioResult(**data)
@@ -304,13 +311,8 @@ def enrol_scenario(
     are members already get the sponsor as payer instead. A repeat changes nothing."""
     require(principal, "member.enrol")
     require(principal, "payer.assign")
-    query = select(budget_scenarios).where(
-        budget_scenarios.c.id == scenario_id, region_filter(principal, budget_scenarios.c.region_code)
-    )
     with db.reading(url) as conn:
-        row = conn.execute(query).first()
-        if row is None:
-            raise NotFound(f"scenario {scenario_id} not found")
+        row = _scenario_in(conn, principal, scenario_id)
         run = visible_run_in(conn, principal, int(row.run_id))
     result = dict(row.results)
     funded = int(row.funded)
@@ -381,13 +383,7 @@ def backfill(
     require(principal, "member.enrol")
     require(principal, "payer.assign")
     with db.reading(url) as conn:
-        row = conn.execute(
-            select(budget_scenarios).where(
-                budget_scenarios.c.id == scenario_id, region_filter(principal, budget_scenarios.c.region_code)
-            )
-        ).first()
-        if row is None:
-            raise NotFound(f"scenario {scenario_id} not found")
+        row = _scenario_in(conn, principal, scenario_id)
         run = visible_run_in(conn, principal, int(row.run_id))
     if row.enrolment_batch_id is None:
         raise BadInput(f"scenario {scenario_id} is not enrolled yet: enrol it first", field="scenario_id")
