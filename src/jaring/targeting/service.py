@@ -91,7 +91,11 @@ def ranked_digest(path: Path) -> str:
         raise RuntimeError(f"{path}: ranks are not 1..{len(ranks)} in order")
     digest = hashlib.sha256(str(len(ranks)).encode())
     for chunk in table.column("nik_index").chunks:
-        digest.update(chunk.buffers()[1].to_pybytes()[chunk.offset * 16 : (chunk.offset + len(chunk)) * 16])
+        # Engines write the index as variable-length binary: as 16-byte values, the data
+        # buffer holds exactly the indexes (a cast fails on any other length).
+        fixed = chunk.cast(pa.binary(16))
+        start = fixed.offset * 16
+        digest.update(memoryview(fixed.buffers()[1])[start : start + len(fixed) * 16])
     return digest.hexdigest()
 
 
