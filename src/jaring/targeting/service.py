@@ -46,7 +46,6 @@ SQL_FILES = ("targeting_classify", "targeting_rank")
 # Warnings that make the insurer's population-registry check refuse the person.
 NIK_WARNINGS = ("nik_birth_date_mismatch", "nik_sex_mismatch")
 NIK_WARNING_MASK = sum(1 << list(WARNINGS).index(name) for name in NIK_WARNINGS)
-NONE = "-"  # stands for an empty list in an IN (...) so the SQL stays one shape
 Progress = Callable[[str, int, int], None]
 STAGES = ("membership", "classify", "rank", "save")
 
@@ -103,7 +102,7 @@ def _scope_params(scope: tuple[str, ...]) -> dict[str, list[str]]:
     by_length: dict[int, list[str]] = {2: [], 4: [], 6: [], 10: []}
     for code in scope:
         by_length[len(code)].append(code)
-    return {f"p{n}": codes or [NONE] for n, codes in by_length.items()}
+    return {f"p{n}": codes for n, codes in by_length.items()}  # an empty IN () is false
 
 
 def parameters_for(target: Target, start: Month) -> dict[str, Any]:
@@ -121,7 +120,7 @@ def parameters_for(target: Target, start: Month) -> dict[str, Any]:
         "working_only": rule.employment != "any",
         "desil_max": rule.desil_max,
         "any_occupation": rule.occupations is None,
-        "occupations": list(rule.occupations or [NONE]),
+        "occupations": list(rule.occupations or []),
         "sex": rule.sex or "",
         **{f"key{i + 1}": key for i, key in enumerate(keys)},
     }

@@ -3,8 +3,9 @@
 -- of jaring.targeting.rules.EXCLUSIONS; keep the two in step.
 --
 -- Inputs: persons (the snapshot), members (current membership: nik_index, member_id,
--- covered), hazard (occupation, grade). Parameters: scope lists :p2 :p4 :p6 :p10 (never
--- empty: '-' stands for none, which keeps the statement one shape), :start_day (the first day of the start month), the rule's values.
+-- covered), hazard (occupation, grade). Parameters: the scope's codes by length :p2 :p4 :p6
+-- :p10 (an empty list matches nothing), :start_day (the first day of the start month), and
+-- the rule's values.
 WITH in_scope AS (
     SELECT
         nik_index,
