@@ -156,14 +156,15 @@ def decide(
             )
             if end == day
         }
+        # By sponsor and month, not by an IN over the members: a cliff may hold thousands.
         already = {
             int(r[0])
             for r in conn.execute(
                 select(transition_plans.c.member_id).where(
-                    transition_plans.c.ends_on == day, transition_plans.c.member_id.in_(list(ends) or [-1])
+                    transition_plans.c.sponsor_id == found.id, transition_plans.c.ends_on == day
                 )
             )
-        }
+        } & set(ends)
     if participant_numbers is not None:
         wanted = {_serial(n) for n in participant_numbers}
         unknown = wanted - set(ends)
