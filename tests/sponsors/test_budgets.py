@@ -89,7 +89,9 @@ def test_budgets_are_scoped_like_their_sponsor(store_url: str, kab: Sponsor):
         )
 
 
-def test_targets_are_versioned_and_scoped_inside_the_sponsor(store_url: str, kab: Sponsor):
+def test_targets_are_versioned_and_scoped_inside_the_sponsor(
+    store_url: str, kab: Sponsor, monkeypatch: pytest.MonkeyPatch
+):
     with pytest.raises(NotFound, match="no target"):
         targets.get_target(principal=MALANG, sponsor="KAB-MALANG", url=store_url)
     one = targets.set_target(principal=MALANG, sponsor="KAB-MALANG", url=store_url)
@@ -99,6 +101,13 @@ def test_targets_are_versioned_and_scoped_inside_the_sponsor(store_url: str, kab
         4,
         ("jkk", "jkm"),
     )
+    assert one.package.income == 1_000_000  # the lowest level in force (rules file §2.3)
+    with pytest.raises(BadInput, match="not a BPU declared income level") as bad:
+        targets.set_target(
+            principal=MALANG, sponsor="KAB-MALANG", package={"income": 1_500_000}, url=store_url
+        )
+    assert bad.value.field == "income"
+    monkeypatch.setenv("JARING_BPU_INCOME", "any")  # the operator accepts unlisted levels
     two = targets.set_target(
         principal=MALANG, sponsor="KAB-MALANG", scope=["350701", "3507010001", "350702"],
         rule={"desil_max": 2, "sex": "F"}, priority="female_head,desil",

@@ -357,15 +357,25 @@ def _rupiah(value: int) -> str:
     return f"Rp{value:,}".replace(",", ".")
 
 
+def _bpu_income_levels(month: Month) -> list[int]:
+    """The declared income levels in force (bpu.income_levels, PP 44/2015 Lampiran II)."""
+    try:
+        return sorted(int(v) for v in default_rulebook()["bpu.income_levels"].value(
+            month.first_day, Usage(allow_unconfirmed=config.allow_unconfirmed())
+        ))  # fmt: skip
+    except RulesError as exc:
+        raise bad("income", f"{exc}") from None
+
+
+def lowest_bpu_income(month: Month) -> int:
+    """The lowest declared income a BPU member may choose that month: the default package."""
+    return _bpu_income_levels(month)[0]
+
+
 def _check_bpu_income(income: int, month: Month) -> None:
     # The same rule as the contribution formula (rules.formulas.contributions): a listed
     # Lampiran II level, or with JARING_BPU_INCOME=any at least the lowest level.
-    try:
-        levels = [int(v) for v in default_rulebook()["bpu.income_levels"].value(
-            month.first_day, Usage(allow_unconfirmed=config.allow_unconfirmed())
-        )]  # fmt: skip
-    except RulesError as exc:
-        raise bad("income", f"{exc}") from None
+    levels = _bpu_income_levels(month)
     if config.bpu_income_mode() == "any":
         if income < levels[0]:
             raise bad("income", f"{_rupiah(income)} is below the lowest BPU level, {_rupiah(levels[0])}")

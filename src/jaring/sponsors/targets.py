@@ -47,7 +47,7 @@ def _target(row: Any) -> Target:
         tuple(row.scope),
         parse_rule(row.rule),
         tuple(row.priority),
-        parse_package(row.package),
+        parse_package(row.package, check=False),
     )
 
 

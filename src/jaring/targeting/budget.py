@@ -326,7 +326,7 @@ def enrol_scenario(
         )
     raw = b"".join(chosen.column("nik_index").to_pylist())
     indexes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 16)
-    package = parse_package(result["package"])
+    package = parse_package(result["package"], check=False)
     report = bulk.enrol_indexed(
         principal=principal,
         indexes=indexes,
@@ -412,7 +412,7 @@ def backfill(
     chosen = listed[funded + taken : funded + taken + freed]
     if not chosen:
         return Backfill(scenario_id, funded, still, 0, str(start), end_months(start, end), None)
-    package = parse_package(result["package"])
+    package = parse_package(result["package"], check=False)
     report = bulk.enrol_indexed(
         principal=principal,
         indexes=np.frombuffer(b"".join(chosen), dtype=np.uint8).reshape(-1, 16),

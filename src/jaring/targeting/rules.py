@@ -10,9 +10,12 @@ in EXCLUSIONS order, so the counts add up to the persons in scope.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from jaring.kit.errors import BadInput
+from jaring.kit.periods import Month
+from jaring.membership import service as membership
 from jaring.registry.codes import DESILS, OCCUPATIONS
 from jaring.rules.formulas.codes import JHT, JKK, JKM
 
@@ -78,7 +81,6 @@ DEFAULT_PRIORITY = ("desil", "hazard", "female_head", "older")
 
 EMPLOYMENT_KINDS = ("informal", "any_working", "any")
 PACKAGE_PROGRAMS = {"jkk": JKK, "jkm": JKM, "jht": JHT}
-LOWEST_BPU_INCOME = 1_000_000  # Rp; the lowest declared income level (PP 44/2015 Lampiran II)
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,8 @@ class TargetRule:
 class Package:
     """What a sponsor buys for each person: programs at one declared income level."""
 
-    programs: tuple[str, ...] = ("jkk", "jkm")
-    income: int = LOWEST_BPU_INCOME
+    programs: tuple[str, ...]
+    income: int
 
     @property
     def bits(self) -> int:
@@ -182,7 +184,10 @@ def parse_priority(keys: list[str] | tuple[str, ...] | str | None) -> tuple[str,
     return tuple(keys)
 
 
-def parse_package(data: dict[str, Any] | None) -> Package:
+def parse_package(data: dict[str, Any] | None, *, check: bool = True) -> Package:
+    """A package from its JSON form. Checked (a new package): the income must be a BPU level
+    in force this month, and defaults to the lowest one (bpu.income_levels); a package read
+    back from a kept target or scenario (`check=False`) is taken as it was accepted then."""
     data = dict(data or {})
     unknown = sorted(set(data) - {"programs", "income"})
     if unknown:
@@ -197,6 +202,10 @@ def parse_package(data: dict[str, Any] | None) -> Package:
         )
     if not {"jkk", "jkm"} <= set(programs):
         raise BadInput("JKK and JKM are the mandatory pair (PP 44/2015 art. 4(2))", field="programs")
-    income = _int(data, "income", LOWEST_BPU_INCOME, LOWEST_BPU_INCOME, 100_000_000)
-    order = [p for p in PACKAGE_PROGRAMS if p in programs]
-    return Package(tuple(order), income)
+    order = tuple(p for p in PACKAGE_PROGRAMS if p in programs)
+    if not check:
+        return Package(order, int(data["income"]))
+    month = Month.of(date.today())
+    income = _int(data, "income", membership.lowest_bpu_income(month), 1, 10**12)
+    membership.check_terms(segment="bpu", programs=order, income=income, sector="other", month=month)
+    return Package(order, income)
