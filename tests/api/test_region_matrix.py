@@ -227,6 +227,7 @@ def _writes(f: Foreign) -> dict[tuple[str, str], object]:
         },
         # By id: a 404 echoing the code asked for would trip the "reveals" check below.
         ("post", "/api/v1/targeting-runs"): {"sponsor": str(f.sponsor_id), "snapshot": f.snapshot},
+        ("post", "/api/v1/targeting-rounds"): {"sponsors": [str(f.sponsor_id)], "snapshot": f.snapshot},
     }
 
 

@@ -102,6 +102,17 @@ def test_stage_counts_and_is_visible_and_can_replace_itself(batch: BatchEngine, 
     assert batch.stage("nobody", "SELECT nik_index FROM poor WHERE desil > 4") == 0
 
 
+def test_a_view_is_computed_by_each_query_over_it(batch: BatchEngine, data: Data) -> None:
+    batch.register("persons", data.paths["persons"])
+    batch.view("poor", "SELECT nik_index, desil FROM persons WHERE desil <= :max", {"max": 4})
+    expected = sum(1 for p in data.persons if p["desil"] is not None and p["desil"] <= 4)
+    assert batch.fetch("SELECT COUNT(*) AS n FROM poor").to_pylist() == [{"n": expected}]
+    poorest = sum(1 for p in data.persons if p["desil"] is not None and p["desil"] <= 2)
+    assert batch.fetch("SELECT COUNT(*) AS n FROM poor WHERE desil <= 2").to_pylist() == [{"n": poorest}]
+    with pytest.raises(ValueError, match="max"):
+        batch.view("bad", "SELECT * FROM persons WHERE desil <= :max")
+
+
 def test_a_name_can_be_registered_again_as_another_kind(batch: BatchEngine, data: Data) -> None:
     batch.register("t", data.paths["members"])
     batch.stage("t", "SELECT member_id FROM t WHERE member_id >= 2000")

@@ -58,7 +58,7 @@ def expected(world: World, rule: dict[str, object], priority: list[str]) -> tupl
     blind indexes in priority order."""
     on = START.first_day
     scope = [p for p in world.persons if p["village_code"].startswith(world.regency)]
-    female_heads = {p["kk_number"] for p in scope if p["relationship"] == "1" and p["sex"] == "F"}
+    female_heads = {p["kk_number"] for p in world.persons if p["relationship"] == "1" and p["sex"] == "F"}
     mismatch = (1 << list(WARNINGS).index("nik_birth_date_mismatch")) | (
         1 << list(WARNINGS).index("nik_sex_mismatch")
     )

@@ -3,6 +3,8 @@ explainable; bad input answered clearly."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -150,3 +152,60 @@ def test_another_regency_sees_neither_the_sponsor_nor_its_runs(world: World):
         service.get_run(principal=stranger, run_id=report.run_id, url=world.url)
     with pytest.raises(NotFound):
         service.explain(principal=stranger, run_id=report.run_id, nik=world.persons[0]["nik"], url=world.url)
+
+
+def test_a_round_of_sponsors_gives_each_the_run_it_would_have_alone(world: World):
+    districts = Counter(
+        p["village_code"][:6] for p in world.persons if p["village_code"].startswith(world.regency)
+    )
+    district = districts.most_common(1)[0][0]
+    narrow = {"desil_max": 4, "sex": "F"}
+    set_target(principal=world.officer, sponsor=world.sponsor.code, priority=PRIORITY, url=world.url)
+    set_target(
+        principal=world.officer, sponsor=world.other.code, scope=[district], rule=narrow,
+        priority=["younger", "female_head"], url=world.url,
+    )  # fmt: skip
+    alone = {
+        code: service.run_targeting(
+            principal=world.officer,
+            sponsor=code,
+            snapshot=world.snapshot_id,
+            start_month=START,
+            url=world.url,
+        )
+        for code in (world.sponsor.code, world.other.code)
+    }
+    # None: every sponsor the officer can see that has a target (both, in code order).
+    together = service.run_round(
+        principal=world.officer, sponsors=None, snapshot=world.snapshot_id, start_month=START, url=world.url
+    )
+    assert [r.sponsor for r in together] == sorted(alone)
+    for report in together:
+        single = alone[report.sponsor]
+        assert report.run_id != single.run_id
+        assert (report.in_scope, report.eligible, report.excluded) == (
+            single.in_scope, single.eligible, single.excluded,
+        )  # fmt: skip
+        assert report.output_sha256 == single.output_sha256
+        assert _ranked(report, world) == _ranked(single, world)
+        assert report.eligible_by_desil == single.eligible_by_desil
+        assert service.rerun(principal=world.officer, run_id=report.run_id, url=world.url).identical
+    assert alone[world.other.code].in_scope < alone[world.sponsor.code].in_scope
+    assert alone[world.other.code].eligible > 0
+
+
+def test_a_round_names_what_it_cannot_run(world: World):
+    with pytest.raises(BadInput, match="at least one sponsor"):
+        service.run_round(principal=world.officer, sponsors=[], snapshot=world.snapshot_id, url=world.url)
+    # Named explicitly, a sponsor without a target is an error; in "every sponsor" it is left out.
+    with pytest.raises(NotFound, match="no target yet"):
+        service.run_round(
+            principal=world.officer, sponsors=[world.other.code], snapshot=world.snapshot_id, url=world.url
+        )
+    with pytest.raises(NotFound, match="no sponsor you can see has a target"):
+        service.run_round(principal=world.officer, sponsors=None, snapshot=world.snapshot_id, url=world.url)
+    set_target(principal=world.officer, sponsor=world.sponsor.code, url=world.url)
+    reports = service.run_round(
+        principal=world.officer, sponsors=None, snapshot=world.snapshot_id, start_month=START, url=world.url
+    )
+    assert [r.sponsor for r in reports] == [world.sponsor.code]

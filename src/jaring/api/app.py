@@ -25,6 +25,7 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     from jaring.reference.routes import router as regions_router
     from jaring.sponsors.routes import router as sponsors_router
     from jaring.targeting.budget_routes import router as budget_router
+    from jaring.targeting.routes import rounds as targeting_rounds
     from jaring.targeting.routes import router as targeting_router
 
     app = FastAPI(
@@ -45,5 +46,6 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     app.include_router(members_router)
     app.include_router(sponsors_router)
     app.include_router(targeting_router)
+    app.include_router(targeting_rounds)
     app.include_router(budget_router)
     return app

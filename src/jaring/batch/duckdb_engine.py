@@ -117,6 +117,11 @@ class DuckDBEngine:
             self._kinds[name.lower()] = "table"
             return self._count(name)
 
+    def view(self, name: str, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        check_name(name)
+        self._check_open()
+        self._view(name, translate(sql, "duckdb", params))
+
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         self._check_open()
         query = translate(sql, "duckdb", params)

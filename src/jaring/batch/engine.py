@@ -61,6 +61,11 @@ class BatchEngine(Protocol):
         """Materialise the query's result as table `name`; returns its row count."""
         ...
 
+    def view(self, name: str, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Name the query as `name` without computing it: each query over the view computes it
+        again, with that query's filters and columns pushed into it."""
+        ...
+
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         """The query's result as an Arrow table: for small results only (counts, one person)."""
         ...

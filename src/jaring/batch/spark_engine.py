@@ -277,6 +277,13 @@ class SparkEngine:
         with self._errors():
             return self._materialise(name, self._spark.sql(query))
 
+    def view(self, name: str, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        check_name(name)
+        self._check_open()
+        query = translate(sql, "spark", params)
+        with self._errors():
+            self._view(name, self._spark.sql(query))
+
     def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         self._check_open()
         query = translate(sql, "spark", params)

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from jaring.batch.engine import engine as batch_engine
@@ -103,33 +106,28 @@ def premiums(sponsor: Sponsor, package: Package, first: Month, months: int) -> d
     return {str(Month.of(k.month)): table.tariffs[k].amount for k in keys}
 
 
-def _breakdowns(
-    run: RunRef, desil_max: int, funded: int
+def breakdowns(
+    ranked: Path, desil_max: int, funded: int
 ) -> tuple[int, int | None, dict[str, list[dict[str, Any]]]]:
-    """Eligible and funded persons by region, sex and desil, from the ranked list."""
-    with batch_engine("duckdb") as batch:
-        batch.register("ranked", run.ranked)
-        batch.stage(
-            "chosen",
-            "SELECT *, ROW_NUMBER() OVER (ORDER BY rank) AS place FROM ranked WHERE desil <= :desil_max",
-            {"desil_max": desil_max},
-        )
-        eligible = int(batch.fetch("SELECT COUNT(*) AS n FROM chosen").column("n")[0].as_py())
-        last = batch.fetch("SELECT MAX(rank) AS r FROM chosen WHERE place <= :funded", {"funded": funded})
-        by: dict[str, list[dict[str, Any]]] = {}
-        for name, column in BREAKDOWNS.items():
-            rows = batch.fetch(
-                f"SELECT {column} AS value, COUNT(*) AS eligible, "
-                "CAST(SUM(CASE WHEN place <= :funded THEN 1 ELSE 0 END) AS BIGINT) AS funded "
-                f"FROM chosen GROUP BY {column} ORDER BY {column}",
-                {"funded": funded},
-            ).to_pylist()
-            by[name] = [
-                {"value": r["value"], "eligible": int(r["eligible"]), "funded": int(r["funded"])}
-                for r in rows
-            ]
-    last_rank = last.column("r")[0].as_py()
-    return eligible, None if last_rank is None else int(last_rank), by
+    """Eligible and funded persons by region, sex and desil, from a ranked list (in rank
+    order, so the funded are its first rows at the cut-off): how many are eligible at the
+    cut-off, the last funded rank, and the breakdowns."""
+    table = pq.read_table(ranked, columns=["rank", *BREAKDOWNS.values()])
+    table = table.filter(pc.less_equal(table.column("desil"), desil_max))
+    eligible = table.num_rows
+    chosen = min(funded, eligible)
+    last_rank = int(table.column("rank")[chosen - 1].as_py()) if chosen else None
+    flags = np.zeros(eligible, dtype=np.int64)
+    flags[:chosen] = 1
+    table = table.append_column("funded", pa.array(flags))
+    by: dict[str, list[dict[str, Any]]] = {}
+    for name, column in BREAKDOWNS.items():
+        grouped = table.group_by(column).aggregate([("funded", "count"), ("funded", "sum")]).sort_by(column)
+        by[name] = [
+            {"value": r[column], "eligible": int(r["funded_count"]), "funded": int(r["funded_sum"])}
+            for r in grouped.to_pylist()
+        ]
+    return eligible, last_rank, by
 
 
 def simulate(
@@ -181,7 +179,7 @@ def simulate(
         cost = sum(prices.values())
         cut = min(scenario.desil_max or target.rule.desil_max, target.rule.desil_max)
         affordable = scenario.budget // cost
-        eligible, last_rank, by = _breakdowns(run, cut, affordable)
+        eligible, last_rank, by = breakdowns(run.ranked, cut, affordable)
         funded = min(affordable, eligible)
         warning = None
         if funded == 0 and eligible:

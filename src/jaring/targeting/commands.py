@@ -52,25 +52,49 @@ def target() -> None:
 
 
 @target.command("run")
-@click.option("--sponsor", required=True, help="Sponsor code or id.")
+@click.option(
+    "--sponsor",
+    "sponsor_codes",
+    multiple=True,
+    help="Sponsor code or id; repeat it (or use commas) for a round.",
+)
+@click.option("--all", "every", is_flag=True, help="Every sponsor that has a target, in one round.")
 @click.option("--snapshot", required=True, help="Snapshot id, unique prefix or date.")
 @click.option("--start-month", help="When funding would begin, YYYY-MM (default: next month).")
 @click.option("--engine", type=click.Choice(service.ENGINES), default="duckdb", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def target_run(sponsor: str, snapshot: str, start_month: str | None, engine: str, as_json: bool) -> None:
-    """Run the sponsor's current target over a snapshot and freeze the result."""
+def target_run(
+    sponsor_codes: tuple[str, ...],
+    every: bool,
+    snapshot: str,
+    start_month: str | None,
+    engine: str,
+    as_json: bool,
+) -> None:
+    """Run sponsors' current targets over a snapshot and freeze one run per sponsor.
+
+    Several sponsors (or --all) run as one round: the snapshot is read once for all of them."""
+    named = [code.strip() for text in sponsor_codes for code in text.split(",") if code.strip()]
+    if bool(named) == every:
+        raise click.UsageError("give --sponsor (one or more) or --all")
     with _progress() as progress:
-        report = service.run_targeting(
+        reports = service.run_round(
             principal=system(),
-            sponsor=sponsor,
+            sponsors=None if every else list(named),
             snapshot=snapshot,
             start_month=Month.parse(start_month) if start_month else None,
             engine=engine,
             progress=progress,
         )
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        data: object = reports[0].to_json() if len(named) == 1 else [r.to_json() for r in reports]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    for report in reports:
+        _echo(report)
+
+
+def _echo(report: service.TargetingReport) -> None:
     english = language() != "id"
     click.echo(
         f"{'Run' if english else 'Penyasaran'} {report.run_id}: {report.sponsor}, "

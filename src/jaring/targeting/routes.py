@@ -1,4 +1,4 @@
-"""Targeting runs over HTTP: run, read, explain a rank, reproduce."""
+"""Targeting runs over HTTP: run (one sponsor, or a round of many), read, explain a rank, reproduce."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from jaring.kit.periods import Month
 from jaring.targeting import service
 
 router = APIRouter(prefix="/api/v1/targeting-runs", tags=["targeting"])
+rounds = APIRouter(prefix="/api/v1/targeting-rounds", tags=["targeting"])
 
 RUN = Path(ge=1, le=2**31 - 1)
 
@@ -20,6 +21,17 @@ class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sponsor: str = Field(min_length=1, max_length=40, description="Sponsor code or id")
+    snapshot: str = Field(min_length=1, max_length=40, description="Snapshot id, unique prefix or date")
+    start_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="Default: next month")
+    engine: str = Field(default="duckdb", description="duckdb or spark")
+
+
+class RoundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sponsors: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None, max_length=service.MAX_ROUND, description="Sponsor codes or ids; omit for every sponsor"
+    )
     snapshot: str = Field(min_length=1, max_length=40, description="Snapshot id, unique prefix or date")
     start_month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$", description="Default: next month")
     engine: str = Field(default="duckdb", description="duckdb or spark")
@@ -48,6 +60,19 @@ def post_run(body: RunIn, principal: CurrentPrincipal, url: DatabaseUrl) -> dict
         url=url,
     )
     return report.to_json()
+
+
+@rounds.post("", status_code=201, summary="Run several sponsors' targets over a snapshot in one pass")
+def post_round(body: RoundIn, principal: CurrentPrincipal, url: DatabaseUrl) -> dict[str, Any]:
+    reports = service.run_round(
+        principal=principal,
+        sponsors=list(body.sponsors) if body.sponsors is not None else None,
+        snapshot=body.snapshot,
+        start_month=Month.parse(body.start_month) if body.start_month else None,
+        engine=body.engine,
+        url=url,
+    )
+    return {"runs": [report.to_json() for report in reports]}
 
 
 @router.get("/{run_id}", summary="A frozen run: counts and everything it was computed from")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import shutil
 import time
@@ -36,6 +37,7 @@ from jaring.kit.periods import Month
 from jaring.membership import service as membership
 from jaring.registry import service as registry
 from jaring.registry.reasons import WARNINGS
+from jaring.sponsors.model import sponsors as sponsors_table
 from jaring.sponsors.service import Sponsor, visible_sponsor_in
 from jaring.sponsors.targets import Target, current_target_in, target_in
 from jaring.targeting.model import targeting_runs
@@ -48,6 +50,21 @@ NIK_WARNINGS = ("nik_birth_date_mismatch", "nik_sex_mismatch")
 NIK_WARNING_MASK = sum(1 << list(WARNINGS).index(name) for name in NIK_WARNINGS)
 Progress = Callable[[str, int, int], None]
 STAGES = ("membership", "classify", "rank", "save")
+TARGETS_SCHEMA = pa.schema(
+    [
+        ("target_key", pa.int64()),
+        ("age_min", pa.int32()),
+        ("age_max", pa.int32()),
+        ("informal_only", pa.bool_()),
+        ("working_only", pa.bool_()),
+        ("desil_max", pa.int32()),
+        ("any_occupation", pa.bool_()),
+        ("sex", pa.string()),
+        *[(f"key{i}", pa.string()) for i in range(1, 5)],
+    ]
+)
+SCOPES_SCHEMA = pa.schema([("target_key", pa.int64()), ("code", pa.string()), ("level", pa.int32())])
+OCCUPATIONS_SCHEMA = pa.schema([("target_key", pa.int64()), ("occupation", pa.string())])
 
 
 @dataclass
@@ -98,36 +115,38 @@ def ranked_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _scope_params(scope: tuple[str, ...]) -> dict[str, list[str]]:
-    by_length: dict[int, list[str]] = {2: [], 4: [], 6: [], 10: []}
-    for code in scope:
-        by_length[len(code)].append(code)
-    return {f"p{n}": codes for n, codes in by_length.items()}  # an empty IN () is false
-
-
-def parameters_for(target: Target, start: Month) -> dict[str, Any]:
-    """The SQL parameters of a target: everything the two SQL files read."""
-    rule = target.rule
-    keys = list(target.priority) + [""] * (4 - len(target.priority))
+def round_tables(targets: list[tuple[int, Target]]) -> dict[str, pa.Table]:
+    """The tables the SQL reads for a round of targets, each under its key: the rule's values
+    and order keys (`targets`), the scope's codes (`scopes`) and named occupations."""
+    rows, scopes, occupations = [], [], []
+    for key, target in targets:
+        rule = target.rule
+        keys = list(target.priority) + [""] * (4 - len(target.priority))
+        rows.append(
+            {
+                "target_key": key,
+                "age_min": rule.age_min,
+                "age_max": rule.age_max,
+                "informal_only": rule.employment == "informal",
+                "working_only": rule.employment != "any",
+                "desil_max": rule.desil_max,
+                "any_occupation": rule.occupations is None,
+                "sex": rule.sex or "",
+                **{f"key{i + 1}": k for i, k in enumerate(keys)},
+            }
+        )
+        scopes += [{"target_key": key, "code": code, "level": len(code)} for code in target.scope]
+        occupations += [{"target_key": key, "occupation": o} for o in rule.occupations or ()]
     return {
-        **_scope_params(target.scope),
-        "start_day": start.first_day,
-        "default_hazard": DEFAULT_HAZARD,
-        "nik_warnings": NIK_WARNING_MASK,
-        "age_min": rule.age_min,
-        "age_max": rule.age_max,
-        "informal_only": rule.employment == "informal",
-        "working_only": rule.employment != "any",
-        "desil_max": rule.desil_max,
-        "any_occupation": rule.occupations is None,
-        "occupations": list(rule.occupations or []),
-        "sex": rule.sex or "",
-        **{f"key{i + 1}": key for i, key in enumerate(keys)},
+        "targets": pa.Table.from_pylist(rows, TARGETS_SCHEMA),
+        "scopes": pa.Table.from_pylist(scopes, SCOPES_SCHEMA),
+        "occupations": pa.Table.from_pylist(occupations, OCCUPATIONS_SCHEMA),
     }
 
 
-def _classify_params(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if not k.startswith("key")}
+def round_params(start: Month) -> dict[str, Any]:
+    """The SQL parameters shared by every target of a round."""
+    return {"start_day": start.first_day, "default_hazard": DEFAULT_HAZARD, "nik_warnings": NIK_WARNING_MASK}
 
 
 def _hazard_table(hazard: dict[str, int]) -> pa.Table:
@@ -151,29 +170,93 @@ def _membership(url: str | None, start: Month, out: Path) -> str:
     return registry.file_sha256(out)
 
 
-def _classify(
+def _register(
     batch: BatchEngine,
     persons: Path,
     members: Path,
     hazard: dict[str, int],
-    params: dict[str, Any],
-    out: Path,
-    progress: Progress,
-) -> tuple[dict[str, int], dict[str, int]]:
+    targets: list[tuple[int, Target]],
+    start: Month,
+) -> None:
+    """Make a round's inputs visible and name its classification (a view: the counts and the
+    ranking each read it once, so nothing the size of the snapshot is materialised)."""
     batch.register("persons", persons)
     batch.register("members", members)
     batch.register("hazard", _hazard_table(hazard))
+    for name, table in round_tables(targets).items():
+        batch.register(name, table)
+    batch.view("classified", load_sql("targeting_classify"), round_params(start))
+
+
+@dataclass
+class Classified:
+    by_reason: dict[int, dict[str, int]]
+    by_desil: dict[int, dict[str, int]]
+    ranked: dict[int, Path]
+
+
+def classify_round(
+    batch: BatchEngine,
+    persons: Path,
+    members: Path,
+    hazard: dict[str, int],
+    targets: list[tuple[int, Target]],
+    start: Month,
+    work: Path,
+    progress: Progress,
+) -> Classified:
+    """Classify and rank a round in one pass over the snapshot per step; each target's ranked
+    list lands in `work/<key>/ranked.parquet`."""
+    _register(batch, persons, members, hazard, targets, start)
     progress("classify", 1, len(STAGES))
-    batch.stage("classified", load_sql("targeting_classify"), _classify_params(params))
-    counts = batch.fetch("SELECT excluded, COUNT(*) AS n FROM classified GROUP BY excluded")
-    by_reason = {(r["excluded"] or ""): int(r["n"]) for r in counts.to_pylist()}
-    progress("rank", 2, len(STAGES))
-    rank_params = {k: v for k, v in params.items() if k.startswith("key")}
-    batch.write(load_sql("targeting_rank"), out, rank_params)
-    desil = batch.fetch(
-        "SELECT desil, COUNT(*) AS n FROM classified WHERE excluded IS NULL GROUP BY desil ORDER BY desil"
+    counts = batch.fetch(
+        "SELECT target_key, excluded, COUNT(*) AS n FROM classified GROUP BY target_key, excluded"
     )
-    return by_reason, {str(r["desil"]): int(r["n"]) for r in desil.to_pylist()}
+    by_reason: dict[int, dict[str, int]] = {key: {} for key, _ in targets}
+    for r in counts.to_pylist():
+        by_reason[int(r["target_key"])][r["excluded"] or ""] = int(r["n"])
+    progress("rank", 2, len(STAGES))
+    together = work / "ranked-round.parquet"
+    batch.write(load_sql("targeting_rank"), together)
+    batch.register("ranked_round", together)
+    desil = batch.fetch(
+        "SELECT target_key, desil, COUNT(*) AS n FROM ranked_round "
+        "GROUP BY target_key, desil ORDER BY target_key, desil"
+    )
+    by_desil: dict[int, dict[str, int]] = {key: {} for key, _ in targets}
+    for r in desil.to_pylist():
+        by_desil[int(r["target_key"])][str(r["desil"])] = int(r["n"])
+    ranked = _split(together, [key for key, _ in targets], work)
+    together.unlink()
+    return Classified(by_reason, by_desil, ranked)
+
+
+def _split(together: Path, keys: list[int], work: Path) -> dict[int, Path]:
+    """Each target's slice of the round's ranked file (ordered by target, then rank) as a
+    file of its own, streamed so memory stays one batch deep."""
+    source = pq.ParquetFile(together)
+    schema = source.schema_arrow.remove(source.schema_arrow.get_field_index("target_key"))
+    paths = {key: work / str(key) / "ranked.parquet" for key in keys}
+    writers: dict[int, pq.ParquetWriter] = {}
+    try:
+        for batch in source.iter_batches(batch_size=262_144):
+            table = pa.Table.from_batches([batch])
+            column = table.column("target_key").to_numpy()
+            bounds = np.flatnonzero(np.diff(column)) + 1
+            for start, stop in zip([0, *bounds], [*bounds, len(column)], strict=True):
+                key = int(column[start])
+                if key not in writers:
+                    paths[key].parent.mkdir(parents=True, exist_ok=True)
+                    writers[key] = pq.ParquetWriter(paths[key], schema, compression="zstd")
+                writers[key].write_table(table.slice(start, stop - start).drop_columns(["target_key"]))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    for key, path in paths.items():
+        if key not in writers:  # nobody eligible: an empty list with the same columns
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(schema.empty_table(), path, compression="zstd")
+    return paths
 
 
 def _excluded(by_reason: dict[str, int]) -> dict[str, int]:
@@ -203,14 +286,31 @@ def run_targeting(
     """Target a snapshot for a sponsor with its current target version; the run is frozen
     and audited. `start_month` (default: next month) is when funding would begin: ages and
     existing coverage are judged on its first day."""
+    return run_round(
+        principal=principal, sponsors=[sponsor], snapshot=snapshot, start_month=start_month, engine=engine,
+        progress=progress, url=url,
+    )[0]  # fmt: skip
+
+
+def run_round(
+    *,
+    principal: Principal,
+    sponsors: list[str | int] | None,
+    snapshot: str,
+    start_month: Month | None = None,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+    url: str | None = None,
+) -> list[TargetingReport]:
+    """Target a snapshot for several sponsors at once (None: every sponsor the principal sees
+    that has a target): one pass over the snapshot and one frozen membership for all, then one
+    frozen, audited run per sponsor, each reproducible on its own with `rerun`."""
     require(principal, "targeting.run")
     if engine not in ENGINES:
         raise BadInput(f"engine must be one of {', '.join(ENGINES)}", field="engine")
     start = start_month or Month.of(date.today()).plus(1)
     report = progress or (lambda _stage, _done, _total: None)
-    with db.reading(url) as conn:
-        found = visible_sponsor_in(conn, principal, sponsor)
-        target = current_target_in(conn, found)
+    entries = _round_entries(principal, sponsors, url)
     source = registry.get_snapshot(snapshot, url)
     persons = Path(source.path)
     if not persons.exists():
@@ -219,39 +319,91 @@ def run_targeting(
     started = time.monotonic()
     work = runs_dir() / f".work-{secrets.token_hex(6)}"
     work.mkdir(parents=True)
+    reports = []
     try:
         report("membership", 0, len(STAGES))
-        members_sha = _membership(url, start, work / "members.parquet")
-        params = parameters_for(target, start)
+        members = work / "members.parquet"
+        members_sha = _membership(url, start, members)
+        targets = [(key, target) for key, (_, target) in enumerate(entries, start=1)]
         with batch_engine(engine) as batch:
-            by_reason, by_desil = _classify(
-                batch, persons, work / "members.parquet", HAZARD, params, work / "ranked.parquet", report
-            )
+            classified = classify_round(batch, persons, members, HAZARD, targets, start, work, report)
         report("save", 3, len(STAGES))
-        eligible = by_reason.get("", 0)
-        excluded = _excluded(by_reason)
-        in_scope = eligible + sum(excluded.values())
-        output = ranked_digest(work / "ranked.parquet")
-        frozen = {
-            "target": target.to_json(),
-            "snapshot_id": source.snapshot_id,
-            "start_month": str(start),
-            "members_sha256": members_sha,
-            "sql_sha256": _sql_digest(),
-            "hazard": HAZARD,
-            "exclusion_order": list(EXCLUSIONS),
-            "priority_keys": {k: PRIORITY_KEYS[k][:2] for k in target.priority},
-        }
         seconds = time.monotonic() - started
-        report_out = _save(
-            principal, found, target, source.snapshot_id, start, engine, frozen, in_scope, eligible,
-            excluded, output, work, seconds, url,
-        )  # fmt: skip
+        for key, (found, target) in enumerate(entries, start=1):
+            folder = work / str(key)
+            _link(members, folder / "members.parquet")
+            by_reason = classified.by_reason[key]
+            eligible = by_reason.get("", 0)
+            excluded = _excluded(by_reason)
+            frozen = {
+                "target": target.to_json(),
+                "snapshot_id": source.snapshot_id,
+                "start_month": str(start),
+                "members_sha256": members_sha,
+                "sql_sha256": _sql_digest(),
+                "hazard": HAZARD,
+                "exclusion_order": list(EXCLUSIONS),
+                "priority_keys": {k: PRIORITY_KEYS[k][:2] for k in target.priority},
+                "round_of": len(entries),
+            }
+            saved = _save(
+                principal, found, target, source.snapshot_id, start, engine, frozen,
+                eligible + sum(excluded.values()), eligible, excluded, ranked_digest(classified.ranked[key]),
+                folder, seconds, url,
+            )  # fmt: skip
+            saved.eligible_by_desil = classified.by_desil[key]
+            reports.append(saved)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report_out.eligible_by_desil = by_desil
     report("save", 4, len(STAGES))
-    return report_out
+    return reports
+
+
+MAX_ROUND = 200
+
+
+def _round_entries(
+    principal: Principal, sponsors: list[str | int] | None, url: str | None
+) -> list[tuple[Sponsor, Target]]:
+    """The sponsors of a round with their current targets, each once, in the order given."""
+    if sponsors is not None and not sponsors:
+        raise BadInput("name at least one sponsor", field="sponsors")
+    if sponsors is not None and len(sponsors) > MAX_ROUND:
+        raise BadInput(f"at most {MAX_ROUND} sponsors in one round", field="sponsors")
+    entries: list[tuple[Sponsor, Target]] = []
+    with db.reading(url) as conn:
+        if sponsors is None:
+            query = select(sponsors_table).where(region_filter(principal, sponsors_table.c.region_code))
+            if principal.sponsor_id is not None:
+                query = query.where(sponsors_table.c.id == principal.sponsor_id)
+            candidates: list[str | int] = [
+                int(r.id) for r in conn.execute(query.order_by(sponsors_table.c.code))
+            ]
+        else:
+            candidates = list(sponsors)
+        seen: set[int] = set()
+        for name in candidates:
+            found = visible_sponsor_in(conn, principal, name)
+            if found.id in seen:
+                continue
+            seen.add(found.id)
+            try:
+                entries.append((found, current_target_in(conn, found)))
+            except NotFound:
+                if sponsors is not None:
+                    raise
+    if not entries:
+        raise NotFound("no sponsor you can see has a target yet: set one with `jaring sponsors target`")
+    return entries
+
+
+def _link(source: Path, link: Path) -> None:
+    """The round's one frozen membership in every run's folder, without copying it."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, link)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(source, link)
 
 
 def _save(
@@ -419,16 +571,19 @@ def rerun(*, principal: Principal, run_id: int, engine: str = "duckdb", url: str
     work.mkdir(parents=True)
     try:
         with batch_engine(engine) as batch:
-            by_reason, _ = _classify(
+            hazard = run.parameters["hazard"]
+            again = classify_round(
                 batch,
                 Path(source.path),
                 members,
-                run.parameters["hazard"],
-                parameters_for(target, run.start_month),
-                work / "ranked.parquet",
+                hazard,
+                [(1, target)],
+                run.start_month,
+                work,
                 lambda *_: None,
             )
-        digest = ranked_digest(work / "ranked.parquet")
+        by_reason = again.by_reason[1]
+        digest = ranked_digest(again.ranked[1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Rerun(
@@ -515,14 +670,10 @@ def explain(*, principal: Principal, run_id: int, nik: str, url: str | None = No
             )
     source = registry.get_snapshot(run.snapshot_id, url)
     with batch_engine("duckdb") as batch:
-        batch.register("persons", Path(source.path))
-        batch.register("members", run.path / "members.parquet")
-        batch.register("hazard", _hazard_table(run.parameters["hazard"]))
-        batch.stage(
-            "classified",
-            load_sql("targeting_classify"),
-            _classify_params(parameters_for(target, run.start_month)),
-        )
+        _register(
+            batch, Path(source.path), run.path / "members.parquet", run.parameters["hazard"], [(1, target)],
+            run.start_month,
+        )  # fmt: skip
         found = batch.fetch(
             "SELECT excluded FROM classified WHERE nik_index = unhex(:nik)", {"nik": index}
         ).to_pylist()

@@ -1,23 +1,25 @@
--- The eligible persons of a classified run in priority order. The order keys are chosen by
--- parameters (:key1 .. :key4, '' = unused) so the SQL stays the same for every sponsor:
--- each key is an integer, negated for "highest first", and the blind index breaks ties the
--- same way every run.
+-- The eligible persons of a classified round in priority order, each target ranked on its
+-- own. A target's order keys are named in its row of `targets` (key1 .. key4, '' = unused),
+-- so the SQL stays the same for every sponsor: each key is an integer, negated for "highest
+-- first", and the blind index breaks ties the same way every run.
 WITH keyed AS (
     SELECT
-        *,
-        CASE :key1 WHEN 'desil' THEN desil WHEN 'hazard' THEN -hazard WHEN 'female_head' THEN -female_head
-            WHEN 'older' THEN -age WHEN 'younger' THEN age ELSE 0 END AS k1,
-        CASE :key2 WHEN 'desil' THEN desil WHEN 'hazard' THEN -hazard WHEN 'female_head' THEN -female_head
-            WHEN 'older' THEN -age WHEN 'younger' THEN age ELSE 0 END AS k2,
-        CASE :key3 WHEN 'desil' THEN desil WHEN 'hazard' THEN -hazard WHEN 'female_head' THEN -female_head
-            WHEN 'older' THEN -age WHEN 'younger' THEN age ELSE 0 END AS k3,
-        CASE :key4 WHEN 'desil' THEN desil WHEN 'hazard' THEN -hazard WHEN 'female_head' THEN -female_head
-            WHEN 'older' THEN -age WHEN 'younger' THEN age ELSE 0 END AS k4
-    FROM classified
-    WHERE excluded IS NULL
+        c.*,
+        CASE t.key1 WHEN 'desil' THEN c.desil WHEN 'hazard' THEN -c.hazard WHEN 'female_head' THEN -c.female_head
+            WHEN 'older' THEN -c.age WHEN 'younger' THEN c.age ELSE 0 END AS k1,
+        CASE t.key2 WHEN 'desil' THEN c.desil WHEN 'hazard' THEN -c.hazard WHEN 'female_head' THEN -c.female_head
+            WHEN 'older' THEN -c.age WHEN 'younger' THEN c.age ELSE 0 END AS k2,
+        CASE t.key3 WHEN 'desil' THEN c.desil WHEN 'hazard' THEN -c.hazard WHEN 'female_head' THEN -c.female_head
+            WHEN 'older' THEN -c.age WHEN 'younger' THEN c.age ELSE 0 END AS k3,
+        CASE t.key4 WHEN 'desil' THEN c.desil WHEN 'hazard' THEN -c.hazard WHEN 'female_head' THEN -c.female_head
+            WHEN 'older' THEN -c.age WHEN 'younger' THEN c.age ELSE 0 END AS k4
+    FROM classified AS c
+    JOIN targets AS t ON t.target_key = c.target_key
+    WHERE c.excluded IS NULL
 )
 SELECT
-    CAST(ROW_NUMBER() OVER (ORDER BY k1, k2, k3, k4, nik_index) AS BIGINT) AS rank,
+    target_key,
+    CAST(ROW_NUMBER() OVER (PARTITION BY target_key ORDER BY k1, k2, k3, k4, nik_index) AS BIGINT) AS rank,
     nik_index,
     member_id,
     sex,
@@ -34,4 +36,4 @@ SELECT
     CAST(k3 AS INTEGER) AS k3,
     CAST(k4 AS INTEGER) AS k4
 FROM keyed
-ORDER BY rank
+ORDER BY target_key, rank
