@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/registry.py
 	scripts/with-postgres $(BIN)/python bench/core.py
+	$(BIN)/python bench/targeting.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -58,6 +58,23 @@ def test_write_gives_one_parquet_file_in_query_order(batch: BatchEngine, tmp_pat
     assert list(zip(result.column("v").to_pylist(), result.column("k").to_pylist(), strict=True)) == rows
 
 
+def test_stream_gives_batches_in_query_order(batch: BatchEngine) -> None:
+    table = _big_table(150_000)
+    batch.register("big", table)
+    got = list(batch.stream("SELECT k, v FROM big WHERE v < :top ORDER BY v DESC, k", {"top": 40}))
+    rows = sorted(
+        ((r["v"], r["k"]) for r in table.to_pylist() if r["v"] < 40), key=lambda item: (-item[0], item[1])
+    )
+    assert len(got) > 1  # more rows than one batch holds
+    assert all(b.num_rows <= 65_536 for b in got)
+    joined = pa.Table.from_batches(got)
+    assert list(zip(joined.column("v").to_pylist(), joined.column("k").to_pylist(), strict=True)) == rows
+    with pytest.raises(BatchError):
+        list(batch.stream("SELECT nothing FROM big"))
+    # The engine is usable again after a stream is consumed.
+    assert batch.fetch("SELECT COUNT(*) AS n FROM big").to_pylist() == [{"n": 150_000}]
+
+
 def test_spark_write_keeps_the_order_across_many_sorted_partitions(spark_work: Path, tmp_path: Path) -> None:
     # Without adaptive execution the sort really ends in 8 range partitions, which
     # coalesce(1) must join in order.

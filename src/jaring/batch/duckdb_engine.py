@@ -142,6 +142,23 @@ class DuckDBEngine:
             partial.unlink(missing_ok=True)
         return int(rows[0][0])
 
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[pa.RecordBatch]:
+        self._check_open()
+        query = translate(sql, "duckdb", params)
+        with self._errors():
+            reader = self._con.sql(query).to_arrow_reader(self._batch_rows)
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (duckdb.Error, pa.ArrowException) as exc:
+                    raise BatchError(first_line(exc), engine=self.name) from exc
+                yield batch
+        finally:
+            reader.close()
+
     def map_batches(self, name: str, source: str, fn: BatchFunction, schema: pa.Schema) -> int:
         check_name(name)
         check_name(source)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
@@ -73,6 +73,11 @@ class BatchEngine(Protocol):
     def write(self, sql: str, out: Path, params: Mapping[str, Any] | None = None) -> int:
         """The query's result as ONE Parquet file at `out`, in the query's ORDER BY order;
         returns the rows written."""
+        ...
+
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[pa.RecordBatch]:
+        """The query's result as record batches in its ORDER BY order, never all in memory at
+        once; run nothing else on the engine until the batches are consumed or closed."""
         ...
 
     def map_batches(self, name: str, source: str, fn: BatchFunction, schema: pa.Schema) -> int:

@@ -252,6 +252,7 @@ class SparkEngine:
         for key, value in {**_runtime_settings(shuffle_partitions, batch_rows), **(settings or {})}.items():
             self._spark.conf.set(key, value)
         self._views: set[str] = set()
+        self._batch_rows = int(batch_rows)
         self._counter = itertools.count()
         self._closed = False
 
@@ -314,6 +315,15 @@ class SparkEngine:
             partial.unlink(missing_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
         return int(pq.read_metadata(out).num_rows)
+
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[pa.RecordBatch]:
+        # Through one ordered Parquet file: Spark hands results to Python whole or row by row.
+        out = self._dir / f"stream-{next(self._counter)}.parquet"
+        self.write(sql, out, params)
+        try:
+            yield from pq.ParquetFile(out).iter_batches(batch_size=self._batch_rows)
+        finally:
+            out.unlink(missing_ok=True)
 
     def map_batches(self, name: str, source: str, fn: BatchFunction, schema: pa.Schema) -> int:
         check_name(name)

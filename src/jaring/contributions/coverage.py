@@ -319,9 +319,8 @@ def protected_ids_in(conn: Connection, on: date) -> np.ndarray:
     if not protecting:
         return np.zeros(0, dtype=np.int64)
     paid_by = datetime.combine(on, time.max, tzinfo=UTC)
-    rows = conn.execute(
-        select(member_accounts.c.member_id).where(
-            member_accounts.c.paid_through.in_(protecting), member_accounts.c.first_paid_at <= paid_by
-        )
+    query = select(member_accounts.c.member_id).where(
+        member_accounts.c.paid_through.in_(protecting), member_accounts.c.first_paid_at <= paid_by
     )
-    return np.fromiter((r[0] for r in rows), dtype=np.int64)
+    chunks = [np.array([r[0] for r in rows], dtype=np.int64) for rows in db.stream_tuples(conn, query)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)

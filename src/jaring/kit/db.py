@@ -7,6 +7,7 @@ declared in each domain's `model.py` on the shared `metadata` below.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,3 +152,27 @@ def upsert(connection: Connection, table: Any, rows: list[dict[str, Any]], keys:
     statement = dialect_insert(table)
     updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+_stream_names = itertools.count()
+
+
+def stream_tuples(connection: Connection, query: Any, size: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a Core SELECT as plain driver tuples, `size` at a time: for batch reads of
+    millions of rows, where SQLAlchemy's row objects cost more than the database does. Values
+    are the driver's own (on SQLite a date is its ISO text), and the statement is compiled with
+    its values inline, so pass only values the application made, never user text."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    # On PostgreSQL a named cursor streams from the server instead of loading every row.
+    if connection.dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"jaring_stream_{next(_stream_names)}")
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import (
@@ -1201,32 +1202,46 @@ def member_index_in(conn: Connection, month: Month) -> pa.Table:
     """Every member as (member_id, nik_index as 16 bytes, sponsored, sponsor_id, funded_to):
     whether a sponsor is payer of record in `month`, which, and the first month its
     assignment no longer covers. For batch work matching registry snapshots by blind index;
-    read in one streamed query (two million members are about 80 MB)."""
+    read as driver tuples in two plain queries (two million members are about 80 MB), and
+    put in id order, the month's assignments matched to them by id."""
     day = month.first_day
-    p = payer_assignments
-    query = select(members.c.id, members.c.nik_index, p.c.sponsor_id, p.c.to_month).outerjoin(
-        p, and_(p.c.member_id == members.c.id, p.c.from_month <= day, p.c.to_month > day)
-    )
     ids: list[int] = []
     hexes: list[str] = []
-    sponsors: list[int | None] = []
-    ends: list[date | None] = []
-    for batch in conn.execution_options(yield_per=100_000).execute(query).partitions():
-        for row in batch:
-            ids.append(int(row.id))
-            hexes.append(str(row.nik_index))
-            sponsors.append(None if row.sponsor_id is None else int(row.sponsor_id))
-            ends.append(row.to_month)
+    for rows in db.stream_tuples(conn, select(members.c.id, members.c.nik_index)):
+        # Comprehensions, not zip(*rows): a 100,000-argument zip costs three times as much here.
+        ids += [row[0] for row in rows]
+        hexes += [row[1] for row in rows]
+    p = payer_assignments
+    in_force = select(p.c.member_id, p.c.sponsor_id, p.c.to_month).where(
+        p.c.from_month <= day, p.c.to_month > day
+    )
+    assigned = [row for rows in db.stream_tuples(conn, in_force) for row in rows]
+    member_ids = np.array(ids, dtype=np.int64)
     raw = bytes.fromhex("".join(hexes))
     index = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(ids), [None, pa.py_buffer(raw)])
-    sponsor_ids = pa.array(sponsors, pa.int64())
+    order = np.argsort(member_ids, kind="stable")  # in id order whatever order the store gives
+    member_ids = member_ids[order]
+    index = index.take(pa.array(order))
+    # Which assignment (by position) each member has in the month; -1: none. A member has at
+    # most one payer of record per month.
+    slot = np.full(len(member_ids), -1, dtype=np.int64)
+    if assigned:
+        assigned_ids, sponsor_values, end_values = zip(*assigned, strict=True)
+        slot[np.searchsorted(member_ids, np.array(assigned_ids, dtype=np.int64))] = np.arange(len(assigned))
+        sponsor_pool = pa.array(sponsor_values, pa.int64())
+        end_pool = pa.array(end_values).cast(pa.date32())  # dates, or ISO text on SQLite
+    else:
+        sponsor_pool = pa.array([], pa.int64())
+        end_pool = pa.array([], pa.date32())
+    picks = pa.array(slot, mask=slot < 0)
+    sponsor_ids = sponsor_pool.take(picks)
     return pa.table(
         {
-            "member_id": pa.array(ids, pa.int64()),
+            "member_id": pa.array(member_ids),
             "nik_index": index,
             "sponsored": pc.is_valid(sponsor_ids),
             "sponsor_id": sponsor_ids,
-            "funded_to": pa.array(ends, pa.date32()),
+            "funded_to": end_pool.take(picks),
         }
     )
 

@@ -15,7 +15,8 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,6 +62,24 @@ TARGETS_SCHEMA = pa.schema(
         ("any_occupation", pa.bool_()),
         ("sex", pa.string()),
         *[(f"key{i}", pa.string()) for i in range(1, 5)],
+    ]
+)
+# A ranked list as written, whichever engine ranked it.
+RANKED_SCHEMA = pa.schema(
+    [
+        ("rank", pa.int64()),
+        ("nik_index", pa.binary()),
+        ("member_id", pa.int64()),
+        ("sex", pa.string()),
+        ("age", pa.int32()),
+        ("village_code", pa.string()),
+        ("regency_code", pa.string()),
+        ("province_code", pa.string()),
+        ("desil", pa.int32()),
+        ("occupation", pa.string()),
+        ("hazard", pa.int32()),
+        ("female_head", pa.int32()),
+        *[(f"k{i}", pa.int32()) for i in range(1, 5)],
     ]
 )
 SCOPES_SCHEMA = pa.schema([("target_key", pa.int64()), ("code", pa.string()), ("level", pa.int32())])
@@ -216,47 +235,54 @@ def classify_round(
     for r in counts.to_pylist():
         by_reason[int(r["target_key"])][r["excluded"] or ""] = int(r["n"])
     progress("rank", 2, len(STAGES))
-    together = work / "ranked-round.parquet"
-    batch.write(load_sql("targeting_rank"), together)
-    batch.register("ranked_round", together)
-    desil = batch.fetch(
-        "SELECT target_key, desil, COUNT(*) AS n FROM ranked_round "
-        "GROUP BY target_key, desil ORDER BY target_key, desil"
+    ranked, by_desil = _write_ranked(
+        batch.stream(load_sql("targeting_rank")), [key for key, _ in targets], work
     )
-    by_desil: dict[int, dict[str, int]] = {key: {} for key, _ in targets}
-    for r in desil.to_pylist():
-        by_desil[int(r["target_key"])][str(r["desil"])] = int(r["n"])
-    ranked = _split(together, [key for key, _ in targets], work)
-    together.unlink()
     return Classified(by_reason, by_desil, ranked)
 
 
-def _split(together: Path, keys: list[int], work: Path) -> dict[int, Path]:
-    """Each target's slice of the round's ranked file (ordered by target, then rank) as a
-    file of its own, streamed so memory stays one batch deep."""
-    source = pq.ParquetFile(together)
-    schema = source.schema_arrow.remove(source.schema_arrow.get_field_index("target_key"))
+def _write_ranked(
+    batches: Iterator[pa.RecordBatch], keys: list[int], work: Path
+) -> tuple[dict[int, Path], dict[int, dict[str, int]]]:
+    """Each target's rows of the round's ranking (ordered by target, then priority) as its
+    own ranked list, numbered from 1 as they arrive; memory stays one batch deep. Also counts
+    each list by desil."""
     paths = {key: work / str(key) / "ranked.parquet" for key in keys}
     writers: dict[int, pq.ParquetWriter] = {}
+    written: dict[int, int] = dict.fromkeys(keys, 0)
+    by_desil: dict[int, Counter[int | None]] = {key: Counter() for key in keys}
     try:
-        for batch in source.iter_batches(batch_size=262_144):
-            table = pa.Table.from_batches([batch])
-            column = table.column("target_key").to_numpy()
+        for batch in batches:
+            column = batch.column("target_key").to_numpy()
             bounds = np.flatnonzero(np.diff(column)) + 1
             for start, stop in zip([0, *bounds], [*bounds, len(column)], strict=True):
                 key = int(column[start])
+                rows = batch.slice(start, stop - start)
+                ranks = np.arange(written[key] + 1, written[key] + 1 + rows.num_rows, dtype=np.int64)
+                table = (
+                    pa.Table.from_batches([rows])
+                    .drop_columns(["target_key"])
+                    .add_column(0, "rank", pa.array(ranks))
+                )
                 if key not in writers:
                     paths[key].parent.mkdir(parents=True, exist_ok=True)
-                    writers[key] = pq.ParquetWriter(paths[key], schema, compression="zstd")
-                writers[key].write_table(table.slice(start, stop - start).drop_columns(["target_key"]))
+                    writers[key] = pq.ParquetWriter(paths[key], RANKED_SCHEMA, compression="zstd")
+                writers[key].write_table(table.cast(RANKED_SCHEMA))
+                written[key] += rows.num_rows
+                for item in pc.value_counts(rows.column("desil")).to_pylist():
+                    by_desil[key][item["values"]] += item["counts"]
     finally:
         for writer in writers.values():
             writer.close()
     for key, path in paths.items():
         if key not in writers:  # nobody eligible: an empty list with the same columns
             path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(schema.empty_table(), path, compression="zstd")
-    return paths
+            pq.write_table(RANKED_SCHEMA.empty_table(), path, compression="zstd")
+    desil_counts = {
+        key: {str(d): n for d, n in sorted(c.items(), key=lambda item: (item[0] is None, item[0] or 0))}
+        for key, c in by_desil.items()
+    }
+    return paths, desil_counts
 
 
 def _excluded(by_reason: dict[str, int]) -> dict[str, int]:

@@ -33,6 +33,13 @@ scope_villages AS (
 ),
 -- A family is female-headed when its head (relationship 1) is a woman, wherever the family's
 -- members live: a fact of the family, not of a sponsor's scope.
+-- Each village with the rule of every target whose scope holds it: a small table, so the
+-- persons meet their targets' rules in one join.
+village_rules AS (
+    SELECT sv.village_code, t.*
+    FROM scope_villages AS sv
+    JOIN targets AS t ON t.target_key = sv.target_key
+),
 female_heads AS (
     SELECT DISTINCT kk_index
     FROM persons
@@ -40,7 +47,14 @@ female_heads AS (
 ),
 in_scope AS (
     SELECT
-        sv.target_key,
+        t.target_key,
+        t.age_min,
+        t.age_max,
+        t.informal_only,
+        t.working_only,
+        t.desil_max,
+        t.any_occupation,
+        t.sex AS rule_sex,
         p.nik_index,
         p.kk_index,
         p.sex,
@@ -61,25 +75,25 @@ in_scope AS (
             AS INTEGER
         ) AS age
     FROM persons AS p
-    JOIN scope_villages AS sv ON sv.village_code = p.village_code
+    JOIN village_rules AS t ON t.village_code = p.village_code
 ),
 -- The rule's reasons first; only the persons they leave are looked up in the membership
--- and the family heads (a NULL key never joins, so the other lookups cost nothing).
+-- and the family heads and graded for hazard (a NULL key never joins, so the other lookups
+-- cost nothing).
 ruled AS (
     SELECT
         p.*,
         CASE
             WHEN p.deceased THEN 'deceased'
             WHEN (p.warning_flags & :nik_warnings) <> 0 THEN 'nik_unverified'
-            WHEN p.age < t.age_min OR p.age > t.age_max THEN 'age_outside_limits'
-            WHEN t.informal_only AND p.employment_status IN (3, 4, 5) THEN 'formal_worker'
-            WHEN t.working_only AND p.employment_status = 0 THEN 'not_working'
-            WHEN p.desil > t.desil_max THEN 'desil_above_cutoff'
-            WHEN NOT t.any_occupation AND o.occupation IS NULL THEN 'occupation_not_targeted'
-            WHEN t.sex <> '' AND p.sex <> t.sex THEN 'sex_not_targeted'
+            WHEN p.age < p.age_min OR p.age > p.age_max THEN 'age_outside_limits'
+            WHEN p.informal_only AND p.employment_status IN (3, 4, 5) THEN 'formal_worker'
+            WHEN p.working_only AND p.employment_status = 0 THEN 'not_working'
+            WHEN p.desil > p.desil_max THEN 'desil_above_cutoff'
+            WHEN NOT p.any_occupation AND o.occupation IS NULL THEN 'occupation_not_targeted'
+            WHEN p.rule_sex <> '' AND p.sex <> p.rule_sex THEN 'sex_not_targeted'
         END AS ruled_out
     FROM in_scope AS p
-    JOIN targets AS t ON t.target_key = p.target_key
     LEFT JOIN occupations AS o ON o.target_key = p.target_key AND o.occupation = p.occupation
 )
 SELECT
@@ -100,6 +114,6 @@ SELECT
         WHEN m.covered THEN 'already_covered'
     END AS excluded
 FROM ruled AS p
-LEFT JOIN hazard AS h ON h.occupation = p.occupation
+LEFT JOIN hazard AS h ON h.occupation = CASE WHEN p.ruled_out IS NULL THEN p.occupation END
 LEFT JOIN female_heads AS f ON f.kk_index = CASE WHEN p.ruled_out IS NULL THEN p.kk_index END
 LEFT JOIN members AS m ON m.nik_index = CASE WHEN p.ruled_out IS NULL THEN p.nik_index END

@@ -1,7 +1,8 @@
--- The eligible persons of a classified round in priority order, each target ranked on its
--- own. A target's order keys are named in its row of `targets` (key1 .. key4, '' = unused),
--- so the SQL stays the same for every sponsor: each key is an integer, negated for "highest
--- first", and the blind index breaks ties the same way every run.
+-- The eligible persons of a classified round in priority order, target by target: a person's
+-- rank is their place in their target's rows (numbered as the rows are written). A target's
+-- order keys are named in its row of `targets` (key1 .. key4, '' = unused), so the SQL stays
+-- the same for every sponsor: each key is an integer, negated for "highest first", and the
+-- blind index breaks ties the same way every run.
 WITH keyed AS (
     SELECT
         c.*,
@@ -19,7 +20,6 @@ WITH keyed AS (
 )
 SELECT
     target_key,
-    CAST(ROW_NUMBER() OVER (PARTITION BY target_key ORDER BY k1, k2, k3, k4, nik_index) AS BIGINT) AS rank,
     nik_index,
     member_id,
     sex,
@@ -36,4 +36,4 @@ SELECT
     CAST(k3 AS INTEGER) AS k3,
     CAST(k4 AS INTEGER) AS k4
 FROM keyed
-ORDER BY target_key, rank
+ORDER BY target_key, k1, k2, k3, k4, nik_index
