@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from jaring.contributions import allocation
 from jaring.contributions.due import arrears_limit, bpu_due_dates
@@ -324,3 +324,21 @@ def protected_ids_in(conn: Connection, on: date) -> np.ndarray:
     )
     chunks = [np.array([r[0] for r in rows], dtype=np.int64) for rows in db.stream_tuples(conn, query)]
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+
+
+_PAID_MONTHS = text(
+    """
+SELECT COUNT(*) AS months, COALESCE(SUM(c.jht), 0) AS jht
+FROM charges c
+JOIN (SELECT month, SUM(amount) AS paid FROM allocations WHERE member_id = :member GROUP BY month) a
+  ON a.month = c.month
+WHERE c.member_id = :member AND c.month <= :through AND a.paid >= c.amount
+"""
+)
+
+
+def paid_months_in(conn: Connection, member_id: int, through: Month) -> tuple[int, int]:
+    """(months paid in full up to `through`, the JHT contributions in them): a member's
+    contribution period ("masa iur") and JHT paid in, for the claims domain."""
+    row = conn.execute(_PAID_MONTHS, {"member": member_id, "through": through.first_day}).one()
+    return int(row.months), int(row.jht)

@@ -52,6 +52,7 @@ PERSONAL_FIELDS = frozenset(
         "phone",
         "email",
         "bank_account",
+        "claimant",
         "password",
         "password_hash",
     }

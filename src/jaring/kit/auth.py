@@ -78,6 +78,19 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "sponsor.read": frozenset({NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE, AUDITOR}),
     "sponsor.manage": frozenset({NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE}),
     "targeting.run": frozenset({NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE}),
+    # Claims: officers file and verify, a supervisor who did not verify approves and pays
+    # (maker-checker); members follow their own claims and report their own accidents.
+    "claim.read": frozenset(
+        {NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, CLAIMS_OFFICER, CLAIMS_SUPERVISOR, AUDITOR,
+         MEMBER}
+    ),
+    "claim.report": frozenset(
+        {NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, CLAIMS_OFFICER, CLAIMS_SUPERVISOR, MEMBER}
+    ),
+    "claim.file": frozenset({NATIONAL_ADMIN, CLAIMS_OFFICER, CLAIMS_SUPERVISOR}),
+    "claim.verify": frozenset({NATIONAL_ADMIN, CLAIMS_OFFICER, CLAIMS_SUPERVISOR}),
+    "claim.approve": frozenset({NATIONAL_ADMIN, CLAIMS_SUPERVISOR}),
+    "claim.pay": frozenset({NATIONAL_ADMIN, CLAIMS_SUPERVISOR}),
     "audit.read": frozenset({NATIONAL_ADMIN, AUDITOR}),
     "user.manage": frozenset({NATIONAL_ADMIN}),
 }  # fmt: skip

@@ -71,6 +71,7 @@ def _engine(url: str) -> Engine:
 def _load_models() -> None:
     # Importing a model module registers its tables on `metadata`.
     from jaring.accounts import model as _accounts  # noqa: F401
+    from jaring.claims import model as _claims  # noqa: F401
     from jaring.contributions import model as _contributions  # noqa: F401
     from jaring.kit import audit as _audit  # noqa: F401
     from jaring.membership import model as _membership  # noqa: F401

@@ -91,3 +91,30 @@ def next_working_day(day: date, holidays: frozenset[date] = frozenset()) -> date
     while day.weekday() >= 5 or day in holidays:
         day += timedelta(days=1)
     return day
+
+
+def is_working_day(day: date, holidays: frozenset[date] = frozenset()) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(day: date, count: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The `count`-th working day after `day` (the day itself is not counted): a service-level
+    clock of "within N working days after complete documents" ends on this day."""
+    if count < 0:
+        raise PeriodError("a number of working days cannot be negative")
+    while count:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            count -= 1
+    return day
+
+
+def working_days_between(start: date, end: date, holidays: frozenset[date] = frozenset()) -> int:
+    """Working days in (start, end]: how far along a clock that started on `start` is on `end`
+    (0 when `end` is not after `start`)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            count += 1
+    return count

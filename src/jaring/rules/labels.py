@@ -32,6 +32,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "jht_partial": ("Pengambilan sebagian JHT", "JHT partial withdrawal"),
     "pmi_jkm_lump_sum": ("Santunan kematian PMI", "PMI death benefit"),
     "pmi_jkm_funeral": ("Biaya pemakaman PMI", "PMI funeral cost"),
+    "jkk_medical": ("Perawatan medis JKK", "JKK medical care"),
+    "jkk_transport": ("Biaya transportasi JKK", "JKK transport"),
 }
 
 _TIER = re.compile(r"^(stmb|jkp)_(\d+)(?:_(\d+))?pct$")
