@@ -306,6 +306,7 @@ def rules_show(parameter: str | None, on: date | None, as_json: bool, lang: str 
 # Domain command groups
 def _register_domains() -> None:
     from jaring.accounts.commands import serve, users
+    from jaring.claims.commands import claims
     from jaring.contributions.billing_commands import billing
     from jaring.contributions.payment_commands import channels, coverage, ledger, payments, reconcile
     from jaring.kit.commands import audit, db
@@ -335,6 +336,7 @@ def _register_domains() -> None:
     cli.add_command(coverage)
     cli.add_command(ledger)
     cli.add_command(reconcile)
+    cli.add_command(claims)
 
 
 _register_domains()

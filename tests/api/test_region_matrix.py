@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 
 from jaring.accounts import service as accounts
 from jaring.api.app import create_app
+from jaring.claims import reports
+from jaring.claims import service as claims
 from jaring.contributions import payments
 from jaring.contributions.billing import list_invoices, run_billing
 from jaring.contributions.model import charges
@@ -40,6 +42,7 @@ from tests.contributions.billing_fixtures import World
 from tests.contributions.payment_fixtures import at
 
 ABSENT_MEMBER = participant_number(1_000_099_999)  # well-formed, and nobody has it
+CLAIMANT = {"relationship": "spouse", "name": "Sri"}
 
 # Routes that hold no region-scoped record, and why.
 UNSCOPED = {
@@ -55,6 +58,7 @@ UNSCOPED = {
     ("post", "/api/v1/payments"): "payment channels, HMAC-signed (tests/contributions/test_payments_api.py)",
     ("post", "/api/v1/payments/{payment_id}/reversal"): "payment channels, HMAC-signed; a channel "
     "reversing another's payment gets 404 (test_payments_api.py)",
+    ("get", "/api/v1/claims/kinds"): "reference: the claim types and their documents",
 }
 
 
@@ -69,6 +73,8 @@ class Foreign:
     run_id: int = 1
     snapshot: str = "2026-09-30"
     scenario_id: int = 1
+    claim_id: int = 1
+    report_id: int = 1
 
 
 def _foreign_run(url: str, tmp: Path) -> tuple[int, str, int]:
@@ -119,6 +125,14 @@ def setting(
         account = make_account(store_url, f"u-{role.replace('_', '-')}", role, **links[role])  # type: ignore[arg-type]
         tokens[role] = accounts.issue_token(user_id=account.user_id, url=store_url)
     run_id, snapshot, scenario_id = _foreign_run(store_url, tmp_path)
+    report = reports.report_accident(
+        principal=system("test"), participant_number=foreign_member.participant_number,
+        accident_at=at("2026-01-20"), reporter="member", reported_at=at("2026-01-20", 12), url=store_url,
+    )  # fmt: skip
+    claim = claims.file_claim(
+        principal=system("test"), participant_number=foreign_member.participant_number, kind="jkm_death",
+        event_date=date(2026, 1, 25), claimant=CLAIMANT, filed_at=at("2026-01-26"), url=store_url,
+    )  # fmt: skip
     foreign = Foreign(
         member=foreign_member.participant_number,
         sponsored=sponsored.participant_number,
@@ -129,6 +143,8 @@ def setting(
         run_id=run_id,
         snapshot=snapshot,
         scenario_id=scenario_id,
+        claim_id=claim.id,
+        report_id=report.id,
     )
     with (
         serving(create_app(database_url=store_url)) as base,
@@ -142,6 +158,7 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
     member = ({"participant_number": f.member}, {"participant_number": ABSENT_MEMBER})
     sponsor = ({"sponsor": "KAB-MALANG"}, {"sponsor": "KAB-NOWHERE"})
     run = ({"run_id": str(f.run_id)}, {"run_id": "999999"})
+    claim = ({"claim_id": str(f.claim_id)}, {"claim_id": "999999"})
     return {
         ("get", "/api/v1/members/{participant_number}"): (*member, None),
         ("post", "/api/v1/members/{participant_number}/nik"): (*member, {"reason": "identity check"}),
@@ -206,6 +223,34 @@ def _targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, str], dict[str
             {"username": "nobody"},
             None,
         ),
+        ("get", "/api/v1/accident-reports/{report_id}"): (
+            {"report_id": str(f.report_id)},
+            {"report_id": "999999"},
+            None,
+        ),
+        ("get", "/api/v1/claims/{claim_id}"): (*claim, None),
+        ("post", "/api/v1/claims/{claim_id}/documents"): (*claim, {"codes": ["kartu_peserta"]}),
+        ("post", "/api/v1/claims/{claim_id}/verify"): (*claim, None),
+        ("post", "/api/v1/claims/{claim_id}/approve"): (*claim, None),
+        ("post", "/api/v1/claims/{claim_id}/reject"): (*claim, {"reason": "dokumen palsu"}),
+        ("post", "/api/v1/claims/{claim_id}/payouts"): (*claim, {"transfer_ref": "TRF-9"}),
+    }
+
+
+def _body_targets(f: Foreign) -> dict[tuple[str, str], tuple[dict[str, object], dict[str, object]]]:
+    """Routes that name one record in their body: (body naming the foreign member, the same
+    naming nobody). The answers must be refusals and the same, but for the number asked."""
+    claim = {"kind": "jkm_death", "event_date": "2026-01-25", "claimant": CLAIMANT}
+    report = {"accident_at": "2026-01-20T08:00:00", "reporter": "member"}
+    return {
+        ("post", "/api/v1/claims"): (
+            {"participant_number": f.member, **claim},
+            {"participant_number": ABSENT_MEMBER, **claim},
+        ),
+        ("post", "/api/v1/accident-reports"): (
+            {"participant_number": f.member, **report},
+            {"participant_number": ABSENT_MEMBER, **report},
+        ),
     }
 
 
@@ -241,6 +286,7 @@ def _lists() -> dict[tuple[str, str], dict[str, str]]:
         ("get", "/api/v1/users"): {},
         ("get", "/api/v1/ledger/check"): {},
         ("get", "/api/v1/sponsors"): {},
+        ("get", "/api/v1/claims"): {},
     }
 
 
@@ -258,7 +304,7 @@ def _query(route: tuple[str, str]) -> dict[str, str]:
 
 def test_every_route_is_in_the_matrix(store_url: str) -> None:
     f = Foreign("1", "1", "1", 1, 1, "x")
-    known = set(UNSCOPED) | set(_targets(f)) | set(_writes(f)) | set(_lists())
+    known = set(UNSCOPED) | set(_targets(f)) | set(_writes(f)) | set(_lists()) | set(_body_targets(f))
     document = create_app(database_url=store_url).openapi()
     routes = {(m, p) for p, ops in document["paths"].items() for m in ops}
     assert routes - known == set(), "new routes need a row in the region matrix"
@@ -295,6 +341,14 @@ def test_no_role_reaches_a_foreign_record(
                         f"{where}: foreign {seen.text[:80]} vs absent "
                         f"{missing.status_code} {missing.text[:80]}"
                     )
+        for (method, template), (foreign_body, absent_body) in _body_targets(f).items():
+            seen = client.request(method.upper(), template, headers=headers, json=foreign_body)
+            missing = client.request(method.upper(), template, headers=headers, json=absent_body)
+            where = f"{role} {method.upper()} {template}"
+            if seen.status_code not in (403, 404):
+                failures.append(f"{where}: {seen.status_code} {seen.text[:120]}")
+            elif seen.text.replace(f.member, ABSENT_MEMBER) != missing.text:
+                failures.append(f"{where}: foreign {seen.text[:80]} vs absent {missing.text[:80]}")
         for (method, template), body in _writes(f).items():
             answer = client.request(method.upper(), template, headers=headers, json=body)
             where = f"{role} {method.upper()} {template}"

@@ -19,6 +19,8 @@ def _version() -> str:
 def create_app(*, database_url: str | None = None) -> FastAPI:
     """The API; `database_url` overrides JARING_DATABASE_URL (tests serve a store of their own)."""
     from jaring.accounts.routes import router as accounts_router
+    from jaring.claims.routes import accidents as accidents_router
+    from jaring.claims.routes import router as claims_router
     from jaring.contributions.billing_routes import router as billing_router
     from jaring.contributions.payment_routes import router as payments_router
     from jaring.membership.routes import router as members_router
@@ -48,4 +50,6 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     app.include_router(targeting_router)
     app.include_router(targeting_rounds)
     app.include_router(budget_router)
+    app.include_router(accidents_router)
+    app.include_router(claims_router)
     return app

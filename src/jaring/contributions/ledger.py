@@ -3,8 +3,9 @@
     billed   = allocated + outstanding        (per charge: 0 <= allocated <= amount)
     received = allocated + credit             (per payer:  credit >= 0)
 
-and every invoice's total equals the sum of its charges. `jaring ledger check` runs this;
-a failure names what does not add up.
+and every invoice's total equals the sum of its charges; on the benefits side, every claim
+payout belongs to an approved claim and no claim is paid more than was decided. `jaring ledger
+check` runs this; a failure names what does not add up.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class LedgerCheck:
     credit: int
     charges: int
     payments: int
+    benefits_paid: int = 0  # claim payouts, and the compensation for late ones beside them
+    compensation_paid: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -126,6 +129,10 @@ def check(*, principal: Principal, url: str | None = None, show: int = 20) -> Le
             f"lines {row.lines} for {row.n}"
             for row in invoices
         )
+        from jaring.claims.ledger import payout_problems
+
+        result.benefits_paid, result.compensation_paid, payout = payout_problems(conn, show)
+        problems.extend(payout)
         return result
 
 

@@ -249,7 +249,8 @@ def ledger() -> None:
 @ledger.command("check")
 @click.option("--json", "as_json", is_flag=True)
 def ledger_check(as_json: bool) -> None:
-    """Check billed = paid + outstanding and received = allocated + credit; exit 1 if not."""
+    """Check billed = paid + outstanding, received = allocated + credit, and claim payouts
+    against their decisions; exit 1 if not."""
     from jaring.contributions.ledger import check
 
     result = check(principal=system())
@@ -262,9 +263,11 @@ def ledger_check(as_json: bool) -> None:
             ("dialokasikan" if _id() else "allocated", result.allocated),
             ("terutang" if _id() else "outstanding", result.outstanding),
             ("saldo lebih" if _id() else "credit", result.credit),
+            ("manfaat dibayar" if _id() else "benefits paid", result.benefits_paid),
+            ("ganti rugi" if _id() else "compensation", result.compensation_paid),
         ]
         for label, value in rows:
-            click.echo(f"{label:<14}{format_rupiah(value):>22}")
+            click.echo(f"{label:<16}{format_rupiah(value):>22}")
         if result.holds:
             click.echo("Buku besar seimbang." if _id() else "The ledger balances.")
         for problem in result.problems:
