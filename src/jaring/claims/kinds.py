@@ -9,6 +9,7 @@ is in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from jaring.kit.errors import BadInput
@@ -34,6 +35,10 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
     "bukti_phk": ("Bukti PHK (tanda terima laporan Disnaker, PB atau putusan PHI)", "Proof of dismissal"),
     "bukti_kontrak_berakhir": ("Bukti berakhirnya PKWT", "Proof that the fixed-term contract ended"),
     "bukti_iuran_pmi": ("Bukti pembayaran iuran PMI", "Proof of the PMI contribution"),
+    "formulir_beasiswa": ("Formulir pengajuan beasiswa", "Scholarship application form"),
+    "akta_kelahiran_anak": ("Akta kelahiran anak", "The child's birth certificate"),
+    "kartu_keluarga": ("Kartu keluarga", "Family card (KK)"),
+    "surat_keterangan_sekolah": ("Surat keterangan aktif sekolah / kuliah", "Proof of enrolment at school"),
 }
 
 JKK_MODES = ("darat", "laut", "udara")  # land/river/lake, sea, air (jkk.transport_ceiling)
@@ -48,6 +53,7 @@ class Kind:
     needs_report: bool = False  # a JKK claim is the stage II of an accident report
     death: bool = False  # claimed by heirs, in statutory order
     covered: bool = True  # needs coverage (JKK, JKM) on the event date
+    yearly: bool = False  # a scholarship year, claimed on the death or disability claim it follows
 
 
 _CARD = ("kartu_peserta", "ktp")
@@ -72,6 +78,9 @@ KINDS: dict[str, Kind] = {
         Kind("pmi_jkm", "pmi", ("Santunan kematian PMI", "PMI death benefit"),
              ("kartu_peserta", "akta_kematian", "surat_ahli_waris", "bukti_iuran_pmi"), death=True,
              covered=False),
+        Kind("scholarship", "", ("Beasiswa pendidikan anak", "Children's scholarship"),
+             ("formulir_beasiswa", "akta_kelahiran_anak", "kartu_keluarga", "surat_keterangan_sekolah"),
+             covered=False, yearly=True),
     )
 }  # fmt: skip
 
@@ -167,7 +176,9 @@ _ALLOWED = {
     "jht": {"reason", "return_amount"},
     "jkp": {"wage", "contribution_months", "consecutive_months"},
     "pmi_jkm": set(),
+    "scholarship": {"parent_claim", "child_order", "child_birth_date", "level", "school_year"},
 }
+SCHOOL_LEVELS = ("TK-SD", "SMP", "SMA", "PT")
 
 
 def read_details(kind: Kind, raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -211,11 +222,33 @@ def read_details(kind: Kind, raw: dict[str, Any] | None) -> dict[str, Any]:
         consecutive = _whole(raw, "consecutive_months", 0, 24, required=False)
         if consecutive is not None:
             out["consecutive_months"] = consecutive
+    elif kind.code == "scholarship":
+        out.update(_scholarship(raw))
     if kind.program == "jkk" and kind.code not in ("jkk_medical", "jkk_transport"):
         wage = _rupiah(raw, "wage", required=False)
         if wage is not None:
             out["wage"] = wage
     return out
+
+
+def _scholarship(raw: dict[str, Any]) -> dict[str, Any]:
+    """A child named by birth order and birth date only: a name adds nothing the heir
+    certificate does not hold, and a child's data is specific personal data (UU 27/2022)."""
+    level = str(raw.get("level") or "").strip().upper()
+    if level not in SCHOOL_LEVELS:
+        raise BadInput(f"level must be one of {', '.join(SCHOOL_LEVELS)}", field="details.level")
+    born = str(raw.get("child_birth_date") or "").strip()
+    try:
+        birth = date.fromisoformat(born)
+    except ValueError:
+        raise BadInput("child_birth_date is a date, YYYY-MM-DD", field="details.child_birth_date") from None
+    return {
+        "parent_claim": _whole(raw, "parent_claim", 1, 2_147_483_647),
+        "child_order": _whole(raw, "child_order", 1, 30),
+        "child_birth_date": birth.isoformat(),
+        "level": level,
+        "school_year": _whole(raw, "school_year", 2000, 2100),
+    }
 
 
 def event_key(kind: Kind, member_id: int, event: str, details: dict[str, Any], report_id: int | None) -> str:
@@ -228,6 +261,9 @@ def event_key(kind: Kind, member_id: int, event: str, details: dict[str, Any], r
         return f"{member_id}:{kind.code}:{report_id}:{details['invoice'].lower()}"[:120]
     if kind.needs_report:
         return f"{member_id}:{kind.code}:{report_id}"
+    if kind.yearly:
+        child = f"{details['child_order']}:{details['child_birth_date']}"
+        return f"{member_id}:scholarship:{child}:{details['school_year']}"
     if kind.code == "jht":
         return (
             f"{member_id}:jht_partial"

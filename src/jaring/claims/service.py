@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jaring.claims import amounts, heirs, kinds
+from jaring.claims import amounts, heirs, kinds, scholarships
 from jaring.claims.eligibility import decide
 from jaring.claims.model import accident_reports, claim_documents, claim_payouts, claims
 from jaring.claims.payout_clock import (
@@ -100,7 +100,12 @@ def file_claim(
         )
     with db.transaction(url) as conn:
         member = membership.visible_member_in(conn, principal, participant_number)
-        day = _event_day(conn, chosen, member, event_date, report_id)
+        parent = scholarships.parent_in(conn, member.id, read) if chosen.yearly else None
+        day = (
+            parent.event_date
+            if parent is not None
+            else _event_day(conn, chosen, member, event_date, report_id)
+        )
         if day > today:
             raise BadInput(f"the event date {day} is in the future", field="event_date")
         if day < member.registered_on:
@@ -117,13 +122,16 @@ def file_claim(
             raise BadInput("the PMI death benefit is for migrant-worker (PMI) members only", field="kind")
         required = kinds.documents_for(chosen, read)
         given = _documents(documents, required)
-        assessment, outcome, refusal = decide(conn, chosen, member, day, today, read, funeral_only)
+        if parent is not None:
+            assessment, outcome, refusal = scholarships.decide(conn, parent, read)
+        else:
+            assessment, outcome, refusal = decide(conn, chosen, member, day, today, read, funeral_only)
         key = kinds.event_key(chosen, member.id, day.isoformat(), read, report_id)
         first = conn.execute(select(claims.c.id).where(claims.c.event_key == key)).scalar()
         values: dict[str, Any] = {
             "member_id": member.id,
             "region_code": member.region_code,
-            "program": chosen.program,
+            "program": parent.program if parent is not None else chosen.program,
             "kind": chosen.code,
             "event_date": day,
             "report_id": report_id if chosen.needs_report else None,
@@ -344,15 +352,16 @@ def verify(
         _need_complete(conn, row)
         member = membership.member_by_id_in(conn, int(row.member_id))
         kind = kinds.KINDS[row.kind]
-        assessment, outcome, refusal = decide(
-            conn,
-            kind,
-            member,
-            row.event_date,
-            wib_day(now),
-            dict(row.details),
-            bool(row.assessment.get("funeral_only")),
-        )
+        if kind.yearly:
+            parent = scholarships.parent_in(conn, int(row.member_id), dict(row.details))
+            assessment, outcome, refusal = scholarships.decide(
+                conn, parent, dict(row.details), exclude_id=row.id
+            )
+        else:
+            assessment, outcome, refusal = decide(
+                conn, kind, member, row.event_date, wib_day(now), dict(row.details),
+                bool(row.assessment.get("funeral_only")),
+            )  # fmt: skip
         if refusal is not None or outcome is None:
             reason = refusal[1] if refusal else "no calculation"
             raise Conflict(f"claim {claim_id} cannot be paid: {reason}; reject it with that reason")

@@ -34,6 +34,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pmi_jkm_funeral": ("Biaya pemakaman PMI", "PMI funeral cost"),
     "jkk_medical": ("Perawatan medis JKK", "JKK medical care"),
     "jkk_transport": ("Biaya transportasi JKK", "JKK transport"),
+    "scholarship": ("Beasiswa pendidikan anak", "Children's scholarship"),
 }
 
 _TIER = re.compile(r"^(stmb|jkp)_(\d+)(?:_(\d+))?pct$")
