@@ -24,6 +24,7 @@ from tests.claims.conftest import (
     wib,
 )
 from tests.contributions.billing_fixtures import World
+from tests.contributions.payment_fixtures import bill_through, charge_amounts, pay
 
 HEIRS = {"claimant": {"relationship": "child", "name": "Rudi"}, "heirs_known": ["child", "parent"]}
 ABSENT = participant_number(1_000_009_999)  # well-formed, and nobody has it
@@ -253,3 +254,35 @@ def test_pmi_death_benefit(world: World) -> None:
     migrant = world.person(6, "3507010001", date(2026, 1, 5), segment="pmi")
     claim = file_complete(world, migrant, "pmi_jkm", "2026-04-13", event_date=date(2026, 4, 10), **HEIRS)
     assert claim.amount_total == 75_000_000 + 10_000_000
+
+
+def test_total_permanent_disability_is_56_wages_with_the_periodic_benefit(world: World) -> None:
+    person = paid_through_march(world)
+    report = _report(world, person)
+    total = file_complete(world, person, "jkk_disability", "2026-04-13", report_id=report.id,
+                          details={"percent": 100})  # fmt: skip
+    lines = {line["code"]: line["amount"] for line in total.calculation["lines"]}
+    # 70 % × 80 × Rp1.000.000, and Rp12.000.000 periodic paid at once (jamsostek-rules.md §4.2).
+    assert lines == {"jkk_total_disability": 56_000_000, "jkk_periodic": 12_000_000}
+
+
+def test_a_partial_jht_withdrawal_after_ten_years_lowers_the_later_balance(world: World) -> None:
+    saver = world.person(8, "3507010001", date(2016, 1, 10), programs=JKK | JKM | JHT)
+    bill_through(world, saver, "2026-03")
+    pay(world, saver, sum(charge_amounts(world.url, saver).values()), "2026-03-05")
+    paid_in = 20_000 * len(charge_amounts(world.url, saver))  # 2 % of Rp1.000.000 a month
+    housing = file_complete(world, saver, "jht", "2026-04-13", event_date=date(2026, 4, 10),
+                            details={"reason": "partial_housing"})  # fmt: skip
+    assert housing.amount_total == paid_in * 30 // 100  # at most 30 % for housing
+    once = file_complete(world, saver, "jht", "2026-04-14", event_date=date(2026, 4, 11),
+                         details={"reason": "partial_other"})  # fmt: skip
+    assert (once.rejection["code"], once.duplicate_of) == ("duplicate", housing.id)  # one partial withdrawal
+    approve_and_pay(world, housing.id, "2026-04-15")
+    stopped = file_complete(world, saver, "jht", "2026-05-04", event_date=date(2026, 5, 1),
+                            details={"reason": "bpu_stopped"})  # fmt: skip
+    assert stopped.amount_total == paid_in - paid_in * 30 // 100
+    young = paid_through_march(world, serial=9, programs=JKK | JKM | JHT)
+    early = file_complete(world, young, "jht", "2026-04-13", event_date=date(2026, 4, 10),
+                          details={"reason": "retirement"})  # fmt: skip
+    assert early.rejection["code"] == "not_entitled"
+    assert "retirement age is 56" in early.rejection["reason"]

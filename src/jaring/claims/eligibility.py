@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from jaring.claims import amounts, kinds
+from jaring.claims.model import claims
 from jaring.claims.payout_clock import (
     WIB,
     rule,
 )
+from jaring.claims.states import REJECTED
 from jaring.contributions import coverage
 from jaring.kit.periods import Month, add_months
 from jaring.membership import service as membership
@@ -29,7 +31,15 @@ class Assessed:
     refusal: tuple[str, str] | None
 
 
-def assess(conn: Connection, kind: kinds.Kind, member: Any, day: date, today: date) -> Assessed:
+def assess(
+    conn: Connection,
+    kind: kinds.Kind,
+    member: Any,
+    day: date,
+    today: date,
+    details: dict[str, Any] | None = None,
+    exclude_id: int | None = None,
+) -> Assessed:
     """Coverage on the event date as it was known at the end of that day (arrears paid after
     the event cannot buy back a lapsed right), the terms in force, the contribution period,
     and the claim windows."""
@@ -102,6 +112,12 @@ def assess(conn: Connection, kind: kinds.Kind, member: Any, day: date, today: da
                 "claim_window_closed",
                 f"JKP must be claimed within {window} months of the dismissal; that ended on {closes}",
             )
+    if kind.code == "jht":
+        withdrawn = _jht_withdrawn(conn, member.id, exclude_id)
+        assessment["jht_withdrawn"] = withdrawn
+        jht_paid = max(jht_paid - withdrawn, 0)
+        if refusal is None:
+            refusal = _jht_age(member, day, (details or {}).get("reason"))
     assessment["arrears_months"] = arrears
     facts = amounts.Facts(
         segment=member.segment,
@@ -122,8 +138,9 @@ def decide(
     today: date,
     details: dict[str, Any],
     funeral_only: bool,
+    exclude_id: int | None = None,
 ) -> tuple[dict[str, Any], amounts.Outcome | None, tuple[str, str] | None]:
-    assessed = assess(conn, kind, member, day, today)
+    assessed = assess(conn, kind, member, day, today, details, exclude_id)
     refusal = assessed.refusal
     outcome = None
     if refusal is None:
@@ -139,3 +156,30 @@ def decide(
     if kind.code == "jht" and outcome is not None:
         assessment["payable_from"] = outcome.calculation.extras.get("payable_from")
     return assessment, outcome, refusal
+
+
+def _jht_withdrawn(conn: Connection, member_id: int, exclude_id: int | None) -> int:
+    """What earlier JHT claims of the member took (or will take) from the balance: a partial
+    withdrawal lowers what a later full one pays."""
+    query = select(func.coalesce(func.sum(claims.c.amount_total), 0)).where(
+        claims.c.member_id == member_id, claims.c.kind == "jht", claims.c.status != REJECTED
+    )
+    if exclude_id is not None:
+        query = query.where(claims.c.id != exclude_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def _jht_age(member: Any, day: date, reason: Any) -> tuple[str, str] | None:
+    """Retirement is at the JHT retirement age (PP 60/2015 Art. 26); a wage earner's contract
+    may set another, so only the others are held to it here."""
+    if reason != "retirement" or member.segment == "pu":
+        return None
+    age = int(rule("jht.retirement_age", day))
+    born = member.birth_date
+    years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if years >= age:
+        return None
+    return (
+        "not_entitled",
+        f"the JHT retirement age is {age}; the member was {years} on {day} (PP 60/2015 Art. 26)",
+    )

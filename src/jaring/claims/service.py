@@ -360,7 +360,7 @@ def verify(
         else:
             assessment, outcome, refusal = decide(
                 conn, kind, member, row.event_date, wib_day(now), dict(row.details),
-                bool(row.assessment.get("funeral_only")),
+                bool(row.assessment.get("funeral_only")), row.id,
             )  # fmt: skip
         if refusal is not None or outcome is None:
             reason = refusal[1] if refusal else "no calculation"
