@@ -101,7 +101,7 @@ def _show(view: Any, as_json: bool) -> None:
         click.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2, default=str))
         return
     console = Console()
-    click.echo(f"{_t('claim')} {view.id}: {view.kind_label} — {view.status}")
+    click.echo(f"{_t('claim')} {view.id}: {view.kind_label} — {view.status_label}")
     click.echo(f"{_t('member')}: {view.participant_number}   {_t('event')}: {view.event_date}")
     if view.rejection:
         click.echo(_t("rejected", code=view.rejection["code"], reason=view.rejection["reason"]))

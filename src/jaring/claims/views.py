@@ -22,7 +22,7 @@ from jaring.claims.payout_clock import (
     utc_now,
     wib_day,
 )
-from jaring.claims.states import APPROVED, OPEN, REJECTED
+from jaring.claims.states import APPROVED, OPEN, REJECTED, status_label
 from jaring.kit.auth import MEMBER, Principal, in_scope
 from jaring.kit.errors import NotFound
 from jaring.membership.numbers import participant_number as number_of
@@ -44,6 +44,7 @@ class ClaimView:
     kind_label: str
     event_date: str
     status: str
+    status_label: str
     report_id: int | None
     details: dict[str, Any]
     claimant: dict[str, str] | None
@@ -161,6 +162,7 @@ def claim_view(
         kind_label=kind.label[1 if language == "en" else 0],
         event_date=row.event_date.isoformat(),
         status=row.status,
+        status_label=status_label(row.status, language),
         report_id=row.report_id,
         details=dict(row.details),
         claimant=claimant,
