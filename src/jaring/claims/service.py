@@ -140,8 +140,8 @@ def file_claim(
             "heirs": family,
             "assessment": assessment,
             "calculation": None if outcome is None else calculation_json(outcome.calculation),
-            "amount_total": 0 if outcome is None or refusal else outcome.total,
-            "amount_now": 0 if outcome is None or refusal else _amount_now(chosen, outcome),
+            "amount_total": 0 if outcome is None else outcome.total,
+            "amount_now": 0 if outcome is None else _amount_now(chosen, outcome),
             "filed_at": now,
             "filed_by": principal.actor,
         }
