@@ -179,11 +179,15 @@ def test_a_place_a_funded_member_leaves_goes_to_the_next_on_the_waitlist(
             )
 
     leaving = member_id(fresh[0])
+    # The month before START, whatever today's date: only future months can be released.
+    before = START.plus(-1).first_day
     membership.end_payer(
         principal=world.officer, participant_number=membership.numbers.participant_number(leaving),
-        sponsor_id=world.sponsor.id, until=START, url=world.url,
+        sponsor_id=world.sponsor.id, until=START, today=before, url=world.url,
     )  # fmt: skip
-    filled = budget.backfill(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    filled = budget.backfill(
+        principal=world.officer, scenario_id=scenario.scenario_id, today=before, url=world.url
+    )
     assert (filled.freed, filled.from_month, filled.months) == (1, str(START), 6)
     assert filled.report is not None
     assert filled.report["accepted"] == 1
@@ -191,5 +195,7 @@ def test_a_place_a_funded_member_leaves_goes_to_the_next_on_the_waitlist(
     with db.store(world.url).connect() as conn:
         assert membership.payer_in(conn, member_id(newcomer), START.first_day) == world.sponsor.id
         assert membership.payer_in(conn, member_id(newcomer), START.plus(6).first_day) is None
-    again = budget.backfill(principal=world.officer, scenario_id=scenario.scenario_id, url=world.url)
+    again = budget.backfill(
+        principal=world.officer, scenario_id=scenario.scenario_id, today=before, url=world.url
+    )
     assert again.freed == 0

@@ -951,6 +951,7 @@ def end_payer(
     participant_number: str,
     sponsor_id: int,
     until: Month,
+    today: date | None = None,
     url: str | None = None,
 ) -> PayerEnd:
     """Stop a sponsor paying for a member from `until` on (the first month no longer paid).
@@ -959,7 +960,7 @@ def end_payer(
     the sponsor already. Assignments wholly from `until` on are removed, one running across
     it is shortened; asking again changes nothing."""
     require(principal, "payer.assign")
-    earliest = Month.of(date.today()).plus(1)
+    earliest = Month.of(today or date.today()).plus(1)
     if until < earliest:
         raise bad("until", f"only future months can be released; the earliest is {earliest}")
     cut = until.first_day
