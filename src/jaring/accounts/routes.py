@@ -11,7 +11,13 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from jaring.accounts import passwords, service
-from jaring.api.deps import SESSION_COOKIE, CurrentPrincipal, DatabaseUrl
+from jaring.api.deps import (
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    DatabaseUrl,
+    clear_session_cookie,
+    set_session_cookie,
+)
 from jaring.kit.auth import PERMISSIONS, ROLES, Principal
 
 router = APIRouter()
@@ -182,15 +188,7 @@ async def open_session(request: Request, response: Response, url: DatabaseUrl) -
     issued = await run_in_threadpool(
         service.login, username=credentials.username, password=credentials.password, kind="session", url=url
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        max_age=int(service.TOKEN_TTL["session"].total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(request, response, issued.token)
     principal = issued.principal
     return SessionOut(
         username=principal.username,
@@ -211,7 +209,7 @@ def close_session(request: Request, url: DatabaseUrl) -> Response:
     if presented:
         service.revoke_token(presented, url)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    clear_session_cookie(response)
     return response
 
 

@@ -29,6 +29,7 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     from jaring.targeting.budget_routes import router as budget_router
     from jaring.targeting.routes import rounds as targeting_rounds
     from jaring.targeting.routes import router as targeting_router
+    from jaring.web.pages import router as web_pages
 
     app = FastAPI(
         title="Jaring",
@@ -52,4 +53,5 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     app.include_router(budget_router)
     app.include_router(accidents_router)
     app.include_router(claims_router)
+    app.include_router(web_pages)
     return app

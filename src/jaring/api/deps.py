@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from jaring.accounts import service
@@ -18,6 +18,25 @@ from jaring.kit.auth import Principal
 from jaring.kit.errors import Unauthenticated
 
 SESSION_COOKIE = "jaring_session"
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The browser session: not readable by scripts, not sent by other sites' forms, and only
+    over TLS when the site is served over TLS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(service.TOKEN_TTL["session"].total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
 
 bearer_scheme = HTTPBearer(
     scheme_name="bearer",

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, case, func, select, text
 
 from jaring.contributions import allocation
 from jaring.contributions.due import arrears_limit, bpu_due_dates
@@ -342,3 +342,61 @@ def paid_months_in(conn: Connection, member_id: int, through: Month) -> tuple[in
     contribution period ("masa iur") and JHT paid in, for the claims domain."""
     row = conn.execute(_PAID_MONTHS, {"member": member_id, "through": through.first_day}).one()
     return int(row.months), int(row.jht)
+
+
+@dataclass
+class RegionCoverage:
+    """BPU members of a region by their status on a date, and how many a sponsor pays for."""
+
+    members: int = 0
+    active: int = 0
+    arrears: int = 0
+    lapsed: int = 0
+    not_started: int = 0
+    sponsored: int = 0  # protected and paid for by a sponsor this month
+
+    @property
+    def covered(self) -> int:
+        return self.active + self.arrears
+
+    def add(self, other: RegionCoverage) -> None:
+        for name in ("members", "active", "arrears", "lapsed", "not_started", "sponsored"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def counts_by_region_in(conn: Connection, prefix: str, length: int, on: date) -> dict[str, RegionCoverage]:
+    """BPU members whose region starts with `prefix`, by the first `length` digits of their
+    region and by their status on `on` (as `assess` would say): one grouped query, the status
+    worked out once per paid-through month."""
+    people = membership.bpu_members_select(prefix).subquery()
+    paying = membership.sponsored_ids_select(Month.of(on).first_day).subquery()
+    paid_by = datetime.combine(on, time.max, tzinfo=UTC)
+    code = func.substr(people.c.region_code, 1, length)
+    started = case((member_accounts.c.first_paid_at <= paid_by, 1), else_=0)
+    sponsored = case((paying.c.member_id.is_not(None), 1), else_=0)
+    query = (
+        select(code, member_accounts.c.paid_through, started, sponsored, func.count())
+        .select_from(people)
+        .outerjoin(member_accounts, member_accounts.c.member_id == people.c.member_id)
+        .outerjoin(paying, paying.c.member_id == people.c.member_id)
+        .group_by(code, member_accounts.c.paid_through, started, sponsored)
+    )
+    limit = arrears_limit(Month.of(on))
+    statuses: dict[Any, str] = {}
+    out: dict[str, RegionCoverage] = {}
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in conn.execute(query)]
+    for region, paid_through, began, by_sponsor, count in rows:
+        n = int(count)
+        if paid_through is None or not began:
+            status = NOT_STARTED
+        else:
+            if paid_through not in statuses:
+                month = Month.of(paid_through)
+                statuses[paid_through] = status_for(months_unpaid(month, month, on), limit)
+            status = statuses[paid_through]
+        row = out.setdefault(region, RegionCoverage())
+        row.members += n
+        setattr(row, status, getattr(row, status) + n)
+        if by_sponsor and status in (ACTIVE, ARREARS):
+            row.sponsored += n
+    return out

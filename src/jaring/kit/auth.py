@@ -91,6 +91,11 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "claim.verify": frozenset({NATIONAL_ADMIN, CLAIMS_OFFICER, CLAIMS_SUPERVISOR}),
     "claim.approve": frozenset({NATIONAL_ADMIN, CLAIMS_SUPERVISOR}),
     "claim.pay": frozenset({NATIONAL_ADMIN, CLAIMS_SUPERVISOR}),
+    # Coverage monitoring of a region (dashboards, reports); a sponsor sees its own region.
+    "monitoring.read": frozenset(
+        {NATIONAL_ADMIN, PROVINCE_OFFICER, REGENCY_OFFICER, SPONSOR_FINANCE, CLAIMS_OFFICER,
+         CLAIMS_SUPERVISOR, AUDITOR}
+    ),
     "audit.read": frozenset({NATIONAL_ADMIN, AUDITOR}),
     "user.manage": frozenset({NATIONAL_ADMIN}),
 }  # fmt: skip

@@ -41,6 +41,11 @@ def holidays() -> frozenset[date]:
     return frozenset(days)
 
 
+def project_root() -> Path:
+    """The checkout this package runs from (with `make`'s editable install)."""
+    return _project_root()
+
+
 def _project_root() -> Path:
     # src/jaring/kit/config.py → the checkout; meaningful for the editable install `make` does.
     return Path(__file__).resolve().parents[3]

@@ -1279,3 +1279,22 @@ def sponsor_funding_ends_in(
         .order_by(p.c.to_month, members.c.id)
     )
     return [(int(r.id), str(r.region_code), r.to_month) for r in rows]
+
+
+def bpu_members_select(prefix: str) -> Select[Any]:
+    """(member id, region code) of the BPU members whose region starts with `prefix`: what the
+    coverage figures of a region count."""
+    return select(members.c.id.label("member_id"), members.c.region_code).where(
+        members.c.segment == "bpu", members.c.region_code.startswith(prefix, autoescape=True)
+    )
+
+
+def sponsored_ids_select(month_first_day: date) -> Select[Any]:
+    """The ids of members a sponsor pays for in the month."""
+    return (
+        select(payer_assignments.c.member_id)
+        .where(
+            payer_assignments.c.from_month <= month_first_day, payer_assignments.c.to_month > month_first_day
+        )
+        .distinct()
+    )

@@ -175,3 +175,11 @@ def search_regions(
             return []
         above = _fetch(connection, sorted({a for r in found for a in codes.ancestors(r.code)}))
     return [Located(r, tuple(above[a] for a in codes.ancestors(r.code) if a in above)) for r in found]
+
+
+def provinces(url: str | None = None) -> list[Region]:
+    """Every province of the loaded edition, by code."""
+    with store(url).connect() as connection:
+        _ensure_loaded(connection)
+        query = select(*_COLUMNS).where(regions.c.level == "province").order_by(regions.c.code)
+        return [_region(row) for row in connection.execute(query)]

@@ -1,0 +1,222 @@
+"""The officers' web app: server-rendered pages (Jinja2, HTMX) on the same principal, roles and
+region scope as the API. Indonesian by default; `?lang=en` switches and is remembered.
+
+Front-end packages come from npm at build time (`make install` puts them in node_modules) and
+are served from here: nothing is loaded from a CDN at run time.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from jaring.accounts import service as accounts
+from jaring.api.deps import (
+    SESSION_COOKIE,
+    clear_session_cookie,
+    principal_from_request,
+    set_session_cookie,
+    store_url,
+)
+from jaring.kit import config
+from jaring.kit.auth import ROLE_LABELS, Principal
+from jaring.kit.errors import Forbidden, JaringError, NotFound, Unauthenticated
+from jaring.kit.periods import PeriodError, parse_date
+from jaring.monitoring import service as monitoring
+from jaring.reference.stats import boundary_collection
+from jaring.web import text
+
+HERE = Path(__file__).resolve().parent
+LANG_COOKIE = "jaring_lang"
+# The npm files the pages load, by the name they are served under.
+VENDOR = {
+    "echarts.min.js": ("echarts", "dist/echarts.min.js"),
+    "htmx.min.js": ("htmx.org", "dist/htmx.min.js"),
+}
+# Where each province sits on the tile-grid map used when no boundary file is loaded.
+TILES = {
+    "11": (0, 0), "12": (1, 1), "13": (2, 1), "14": (2, 2), "21": (1, 3), "15": (3, 2), "17": (3, 1),
+    "16": (4, 2), "19": (3, 3), "18": (5, 2), "36": (6, 3), "31": (5, 4), "32": (6, 4), "33": (6, 5),
+    "34": (7, 5), "35": (6, 6), "51": (7, 7), "52": (7, 8), "53": (7, 9), "61": (3, 5), "62": (4, 6),
+    "63": (5, 7), "64": (3, 7), "65": (2, 7), "71": (2, 11), "75": (3, 10), "72": (4, 9), "76": (4, 8),
+    "73": (5, 9), "74": (5, 10), "82": (3, 12), "81": (5, 12), "96": (3, 13), "92": (4, 13),
+    "94": (4, 14), "91": (4, 16), "95": (5, 15), "93": (6, 16),
+}  # fmt: skip
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals.update(role_labels=ROLE_LABELS)
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "id"
+    return asked if asked in text.LANGUAGES else "id"
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = _lang(request)
+    page = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "t": lambda key: text.t(key, lang),
+            "num": lambda value, decimals=0: text.number(value, lang, decimals),
+            "compact": lambda value: text.compact(value, lang),
+            "rupiah": lambda value: text.rupiah(value, lang),
+            "long_date": lambda day: text.long_date(day, lang),
+            "other_lang": "en" if lang == "id" else "id",
+            **context,
+        },
+        status_code=status,
+    )
+    if request.query_params.get("lang") in text.LANGUAGES:
+        page.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
+    return page
+
+
+def _who(request: Request) -> Principal | None:
+    try:
+        return principal_from_request(request)
+    except Unauthenticated:
+        return None
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    # Only a path of this site: never an open redirect to another host.
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/dashboard"
+    return value
+
+
+@router.get("/", response_class=RedirectResponse)
+def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return _render(request, "login.html", next=_safe_next(request.query_params.get("next")), failed=False)
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/dashboard")
+) -> Response:
+    try:
+        issued = await run_in_threadpool(
+            accounts.login, username=username, password=password, kind="session", url=store_url(request)
+        )
+    except (Unauthenticated, JaringError):
+        return _render(request, "login.html", status=401, next=_safe_next(next), failed=True)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(request, response, issued.token)
+    return response
+
+
+@router.post("/logout", response_class=RedirectResponse)
+def logout(request: Request) -> RedirectResponse:
+    presented = request.cookies.get(SESSION_COOKIE)
+    if presented:
+        accounts.revoke_token(presented, store_url(request))
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+def _day(request: Request) -> date | None:
+    raw = request.query_params.get("date")
+    if not raw:
+        return None
+    try:
+        return parse_date(raw)
+    except PeriodError:
+        return None
+
+
+@router.get("/dashboard", response_model=None)
+def dashboard(request: Request) -> Response:
+    principal = _who(request)
+    if principal is None:
+        return _to_login(request)
+    try:
+        view = monitoring.overview(
+            principal=principal,
+            region=request.query_params.get("region"),
+            on=_day(request),
+            url=store_url(request),
+        )
+    except NotFound:
+        return _render(request, "error.html", status=404, principal=principal, title="not_found")
+    except Forbidden:
+        return _render(request, "error.html", status=403, principal=principal, title="forbidden")
+    return _render(request, "dashboard.html", principal=principal, view=view, day=date.fromisoformat(view.on))
+
+
+@router.get("/dashboard/map.json", response_model=None)
+def dashboard_map(request: Request) -> Response:
+    """The shapes of the regions one level below the one shown: boundaries when they are
+    loaded, otherwise (provinces only) a tile grid."""
+    principal = _who(request)
+    if principal is None:
+        return JSONResponse({"detail": "log in first"}, status_code=401)
+    region = request.query_params.get("region") or ""
+    try:
+        view = monitoring.overview(principal=principal, region=region or None, url=store_url(request))
+    except (NotFound, Forbidden):
+        return JSONResponse({"detail": "region not found"}, status_code=404)
+    level = {"national": "province", "province": "regency", "regency": "district"}[view.level]
+    wanted = {row.code for row in view.rows}
+    shapes = None
+    if level in ("province", "regency"):
+        collection = boundary_collection(level, store_url(request))
+        if collection is not None:
+            features = [f for f in collection["features"] if f["properties"]["code"] in wanted]
+            shapes = {"type": "FeatureCollection", "features": features} if features else None
+    if shapes is None:
+        return JSONResponse({"kind": "tiles", "tiles": _tiles(view.rows)})
+    return JSONResponse({"kind": "geo", "geojson": shapes})
+
+
+def _tiles(rows: list[monitoring.RegionRow]) -> list[dict[str, Any]]:
+    placed = []
+    for i, row in enumerate(rows):
+        y, x = TILES.get(row.code, (8 + i // 12, i % 12))
+        placed.append({"code": row.code, "name": row.name, "x": x, "y": y})
+    return placed
+
+
+@router.get("/assets/vendor/{name}", response_model=None)
+def vendor(name: str) -> Response:
+    found = VENDOR.get(name)
+    if found is None:
+        return Response(status_code=404)
+    package, inner = found
+    for base in (Path.cwd(), config.project_root()):
+        path = base / "node_modules" / package / inner
+        if path.is_file():
+            return FileResponse(
+                path, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+            )
+    return Response(f"{package} is not installed: run make install", status_code=404, media_type="text/plain")
+
+
+@router.get("/assets/{name}", response_model=None)
+def asset(name: str) -> Response:
+    path = HERE / "static" / name
+    if "/" in name or not path.is_file():
+        return Response(status_code=404)
+    media = "text/css" if name.endswith(".css") else "text/javascript"
+    return FileResponse(path, media_type=media)

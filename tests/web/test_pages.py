@@ -1,0 +1,109 @@
+"""The web app over real HTTP: log in, the dashboard of one's own region with figures the
+store holds, the drill-down, another region refused like a page that does not exist, the
+language toggle, and the assets served from npm packages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+
+from jaring.api.app import create_app
+from tests.accounts.conftest import make_account
+from tests.accounts.server import serving
+from tests.contributions.billing_fixtures import World
+from tests.contributions.payment_fixtures import bill_through, charge_amounts, pay
+
+
+@pytest.fixture
+def site(store_url: str, jaring_env: object) -> Iterator[tuple[httpx.Client, World]]:
+    from jaring.reference.load import load_all
+
+    load_all(url=store_url, with_stats=False)
+    world = World(store_url)
+    world.sponsor("KAB", "regency", "3507")
+    paid = world.person(1, "3507010001", date(2026, 1, 10))
+    world.person(2, "3507020002", date(2026, 1, 10), sponsor="KAB")
+    world.person(3, "3171010003", date(2026, 1, 10))
+    for person in world.people.values():
+        bill_through(world, person, "2026-03")
+    pay(world, paid, sum(charge_amounts(store_url, paid).values()), "2026-03-05")
+    make_account(store_url, "rina", "regency_officer", password="rina-long-secret-1", region_code="3507")
+    make_account(store_url, "admin", "national_admin", password="admin-long-secret-1")
+    with (
+        serving(create_app(database_url=store_url)) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        yield client, world
+
+
+def _login(client: httpx.Client, username: str, password: str) -> None:
+    answer = client.post("/login", data={"username": username, "password": password, "next": "/dashboard"})
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/dashboard"
+
+
+def test_a_page_needs_a_login_and_a_wrong_password_says_so(site: tuple[httpx.Client, World]) -> None:
+    client, _ = site
+    first = client.get("/dashboard?region=3507")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/login?next=%2Fdashboard%3Fregion%3D3507"
+    wrong = client.post(
+        "/login", data={"username": "rina", "password": "nope", "next": "https://evil.example/"}
+    )
+    assert wrong.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in wrong.text
+    assert 'value="/dashboard"' in wrong.text  # never a redirect to another site
+
+
+def test_a_regency_officer_sees_their_regency_and_not_another(site: tuple[httpx.Client, World]) -> None:
+    client, _ = site
+    _login(client, "rina", "rina-long-secret-1")
+    page = client.get("/dashboard", params={"date": "2026-03-20"})
+    assert page.status_code == 200
+    assert "Kabupaten Malang" in page.text
+    rows = dict(re.findall(r'<tr data-code="(\d+)">\s*<td>(?:<a[^>]*>)?([^<]+)', page.text))
+    # Two members in two districts of Malang; the Jakarta member is not here.
+    data = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', page.text, re.S)
+    assert data is not None
+    import json
+
+    figures = {row["code"]: row for row in json.loads(data.group(1))["rows"]}
+    assert {c for c, r in figures.items() if r["members"]} == {"350701", "350702"}
+    assert figures["350701"]["covered"] == 1  # paid through March
+    assert figures["350702"]["covered"] == 0  # billed to the sponsor, not paid yet
+    assert len(rows) == len(figures)
+    for other in ("31", "3171", "35"):
+        refused = client.get("/dashboard", params={"region": other})
+        assert refused.status_code == 404
+        assert "di luar wilayah akun Anda" in refused.text
+        assert "Jakarta" not in refused.text
+    assert client.get("/dashboard/map.json", params={"region": "3171"}).status_code == 404
+
+
+def test_the_national_view_drills_down_and_speaks_english(site: tuple[httpx.Client, World]) -> None:
+    client, _ = site
+    _login(client, "admin", "admin-long-secret-1")
+    national = client.get("/dashboard", params={"date": "2026-03-20"})
+    assert national.status_code == 200
+    assert national.text.count('<tr data-code="') == 38
+    assert "Inpres 8/2025" in national.text
+    province = client.get("/dashboard", params={"region": "35", "lang": "en"})
+    assert "Coverage dashboard" in province.text
+    assert 'href="/dashboard?region=3507"' in province.text
+    assert province.cookies.get("jaring_lang") == "en" or client.cookies.get("jaring_lang") == "en"
+    again = client.get("/dashboard", params={"region": "3507"})
+    assert "Log out" in again.text  # the language is remembered
+    tiles = client.get("/dashboard/map.json").json()
+    assert tiles["kind"] in ("tiles", "geo")
+    shapes = tiles["tiles"] if tiles["kind"] == "tiles" else tiles["geojson"]["features"]
+    assert len(shapes) == 38
+    for name in ("echarts.min.js", "htmx.min.js"):
+        asset = client.get(f"/assets/vendor/{name}")
+        assert asset.status_code == 200
+        assert len(asset.content) > 10_000
+    assert client.get("/assets/dashboard.js").status_code == 200
+    assert client.get("/assets/vendor/jquery.js").status_code == 404
