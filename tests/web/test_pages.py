@@ -5,45 +5,11 @@ language toggle, and the assets served from npm packages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import date
 
 import httpx
-import pytest
 
-from jaring.api.app import create_app
-from tests.accounts.conftest import make_account
-from tests.accounts.server import serving
 from tests.contributions.billing_fixtures import World
-from tests.contributions.payment_fixtures import bill_through, charge_amounts, pay
-
-
-@pytest.fixture
-def site(store_url: str, jaring_env: object) -> Iterator[tuple[httpx.Client, World]]:
-    from jaring.reference.load import load_all
-
-    load_all(url=store_url, with_stats=False)
-    world = World(store_url)
-    world.sponsor("KAB", "regency", "3507")
-    paid = world.person(1, "3507010001", date(2026, 1, 10))
-    world.person(2, "3507020002", date(2026, 1, 10), sponsor="KAB")
-    world.person(3, "3171010003", date(2026, 1, 10))
-    for person in world.people.values():
-        bill_through(world, person, "2026-03")
-    pay(world, paid, sum(charge_amounts(store_url, paid).values()), "2026-03-05")
-    make_account(store_url, "rina", "regency_officer", password="rina-long-secret-1", region_code="3507")
-    make_account(store_url, "admin", "national_admin", password="admin-long-secret-1")
-    with (
-        serving(create_app(database_url=store_url)) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
-    ):
-        yield client, world
-
-
-def _login(client: httpx.Client, username: str, password: str) -> None:
-    answer = client.post("/login", data={"username": username, "password": password, "next": "/dashboard"})
-    assert answer.status_code == 303, answer.text
-    assert answer.headers["location"] == "/dashboard"
+from tests.web.conftest import login
 
 
 def test_a_page_needs_a_login_and_a_wrong_password_says_so(site: tuple[httpx.Client, World]) -> None:
@@ -61,7 +27,7 @@ def test_a_page_needs_a_login_and_a_wrong_password_says_so(site: tuple[httpx.Cli
 
 def test_a_regency_officer_sees_their_regency_and_not_another(site: tuple[httpx.Client, World]) -> None:
     client, _ = site
-    _login(client, "rina", "rina-long-secret-1")
+    login(client, "rina", "rina-long-secret-1")
     page = client.get("/dashboard", params={"date": "2026-03-20"})
     assert page.status_code == 200
     assert "Kabupaten Malang" in page.text
@@ -86,7 +52,7 @@ def test_a_regency_officer_sees_their_regency_and_not_another(site: tuple[httpx.
 
 def test_the_national_view_drills_down_and_speaks_english(site: tuple[httpx.Client, World]) -> None:
     client, _ = site
-    _login(client, "admin", "admin-long-secret-1")
+    login(client, "admin", "admin-long-secret-1")
     national = client.get("/dashboard", params={"date": "2026-03-20"})
     assert national.status_code == 200
     assert national.text.count('<tr data-code="') == 38

@@ -29,7 +29,15 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     from jaring.targeting.budget_routes import router as budget_router
     from jaring.targeting.routes import rounds as targeting_rounds
     from jaring.targeting.routes import router as targeting_router
-    from jaring.web.pages import router as web_pages
+    from jaring.web import (
+        claim_pages,
+        member_pages,
+        pages,
+        public_pages,
+        registry_pages,
+        report_pages,
+        sponsor_pages,
+    )
 
     app = FastAPI(
         title="Jaring",
@@ -53,5 +61,6 @@ def create_app(*, database_url: str | None = None) -> FastAPI:
     app.include_router(budget_router)
     app.include_router(accidents_router)
     app.include_router(claims_router)
-    app.include_router(web_pages)
+    for web in (pages, registry_pages, sponsor_pages, member_pages, claim_pages, report_pages, public_pages):
+        app.include_router(web.router)
     return app

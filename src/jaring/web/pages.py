@@ -10,31 +10,25 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from jaring.accounts import service as accounts
 from jaring.api.deps import (
     SESSION_COOKIE,
     clear_session_cookie,
-    principal_from_request,
     set_session_cookie,
     store_url,
 )
 from jaring.kit import config
-from jaring.kit.auth import ROLE_LABELS, Principal
+from jaring.kit.auth import Principal
 from jaring.kit.errors import Forbidden, JaringError, NotFound, Unauthenticated
-from jaring.kit.periods import PeriodError, parse_date
 from jaring.monitoring import service as monitoring
 from jaring.reference.stats import boundary_collection
-from jaring.web import text
+from jaring.web.render import HERE, day_param, guarded, render, who
 
-HERE = Path(__file__).resolve().parent
-LANG_COOKIE = "jaring_lang"
 # The npm files the pages load, by the name they are served under.
 VENDOR = {
     "echarts.min.js": ("echarts", "dist/echarts.min.js"),
@@ -51,47 +45,6 @@ TILES = {
 }  # fmt: skip
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals.update(role_labels=ROLE_LABELS)
-
-
-def _lang(request: Request) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "id"
-    return asked if asked in text.LANGUAGES else "id"
-
-
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    lang = _lang(request)
-    page = templates.TemplateResponse(
-        request,
-        name,
-        {
-            "lang": lang,
-            "t": lambda key: text.t(key, lang),
-            "num": lambda value, decimals=0: text.number(value, lang, decimals),
-            "compact": lambda value: text.compact(value, lang),
-            "rupiah": lambda value: text.rupiah(value, lang),
-            "long_date": lambda day: text.long_date(day, lang),
-            "other_lang": "en" if lang == "id" else "id",
-            **context,
-        },
-        status_code=status,
-    )
-    if request.query_params.get("lang") in text.LANGUAGES:
-        page.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
-    return page
-
-
-def _who(request: Request) -> Principal | None:
-    try:
-        return principal_from_request(request)
-    except Unauthenticated:
-        return None
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
 def _safe_next(value: str | None) -> str:
@@ -108,7 +61,7 @@ def home() -> RedirectResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> HTMLResponse:
-    return _render(request, "login.html", next=_safe_next(request.query_params.get("next")), failed=False)
+    return render(request, "login.html", next=_safe_next(request.query_params.get("next")), failed=False)
 
 
 @router.post("/login", response_model=None)
@@ -120,7 +73,7 @@ async def login(
             accounts.login, username=username, password=password, kind="session", url=store_url(request)
         )
     except (Unauthenticated, JaringError):
-        return _render(request, "login.html", status=401, next=_safe_next(next), failed=True)
+        return render(request, "login.html", status=401, next=_safe_next(next), failed=True)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(request, response, issued.token)
     return response
@@ -136,40 +89,27 @@ def logout(request: Request) -> RedirectResponse:
     return response
 
 
-def _day(request: Request) -> date | None:
-    raw = request.query_params.get("date")
-    if not raw:
-        return None
-    try:
-        return parse_date(raw)
-    except PeriodError:
-        return None
-
-
 @router.get("/dashboard", response_model=None)
 def dashboard(request: Request) -> Response:
-    principal = _who(request)
-    if principal is None:
-        return _to_login(request)
-    try:
+    def build(principal: Principal) -> Response:
         view = monitoring.overview(
             principal=principal,
             region=request.query_params.get("region"),
-            on=_day(request),
+            on=day_param(request),
             url=store_url(request),
         )
-    except NotFound:
-        return _render(request, "error.html", status=404, principal=principal, title="not_found")
-    except Forbidden:
-        return _render(request, "error.html", status=403, principal=principal, title="forbidden")
-    return _render(request, "dashboard.html", principal=principal, view=view, day=date.fromisoformat(view.on))
+        return render(
+            request, "dashboard.html", principal=principal, view=view, day=date.fromisoformat(view.on)
+        )
+
+    return guarded(request, "monitoring.read", build)
 
 
 @router.get("/dashboard/map.json", response_model=None)
 def dashboard_map(request: Request) -> Response:
     """The shapes of the regions one level below the one shown: boundaries when they are
     loaded, otherwise (provinces only) a tile grid."""
-    principal = _who(request)
+    principal = who(request)
     if principal is None:
         return JSONResponse({"detail": "log in first"}, status_code=401)
     region = request.query_params.get("region") or ""

@@ -44,6 +44,17 @@ TEXT: dict[str, tuple[str, str]] = {
                        "This region or page does not exist, or is outside your account's region."),
     "forbidden": ("Peran Anda tidak dapat membuka halaman ini.", "Your role may not open this page."),
     "language": ("English", "Bahasa Indonesia"),
+    "nav_registry": ("Registri & penargetan", "Registry & targeting"),
+    "nav_sponsors": ("Pemberi dana", "Sponsors"),
+    "nav_members": ("Peserta", "Members"),
+    "nav_bills": ("Tagihan & pembayaran", "Bills & payments"),
+    "nav_claims": ("Klaim", "Claims"),
+    "nav_reports": ("Laporan", "Reports"),
+    "bad_request": ("Permintaan tidak dapat diproses", "The request cannot be processed"),
+    "export_csv": ("Unduh CSV", "Download CSV"),
+    "export_xlsx": ("Unduh XLSX", "Download XLSX"),
+    "no_rows": ("Tidak ada data.", "Nothing to show."),
+    "rows_shown": ("baris", "rows"),
 }  # fmt: skip
 
 _MONTHS = {
@@ -86,3 +97,12 @@ def rupiah(value: int | None, lang: str) -> str:
 
 def long_date(day: date, lang: str) -> str:
     return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def add(words: dict[str, tuple[str, str]]) -> None:
+    """A page module's own words (Indonesian, English), added when it is imported; a key may
+    not mean two things."""
+    for key, pair in words.items():
+        if TEXT.get(key, pair) != pair:
+            raise ValueError(f"web text {key!r} is defined twice with different words")
+        TEXT[key] = pair
