@@ -43,9 +43,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Every store test runs on SQLite and on a throwaway PostgreSQL cluster.
+# Every store test runs on SQLite and on a throwaway PostgreSQL cluster; the browser tests
+# drive Debian's Chromium (installed here when missing) and keep screenshots in test-artifacts/.
 unit: install
-	JARING_REQUIRE_PG=1 scripts/with-postgres $(BIN)/pytest
+	scripts/ensure-chromium
+	JARING_REQUIRE_PG=1 JARING_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/pytest
 
 test: lint typecheck unit
 
