@@ -221,7 +221,7 @@ def log_config() -> dict[str, Any]:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the API (and later the web UI) with uvicorn."""
+    """Serve the web app and the API (/api/v1) with uvicorn."""
     import uvicorn
 
     from jaring.kit import db
