@@ -19,22 +19,13 @@ $(STAMP): pyproject.toml package.json package-lock.json scripts/ensure-java
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The whole demo: a synthetic registry of four provinces, sponsors, targeting, enrolment, a
+# year of bills and payments, claims and one account per role (idempotent: a loaded store is
+# kept; `jaring demo load --fresh` starts over), then the web app.
 run: install
-	@echo "== Regions (idn-area-data) and, when ../shared/data is there, statistics and maps =="
-	$(BIN)/jaring reference load
-	@echo "== A synthetic registry extract of 50,000 persons, 5% of rows faulty, imported =="
-	@mkdir -p var
-	$(BIN)/jaring registry generate --persons 50000 --seed 1 --faults 0.05 --out var/demo-registry.csv
-	$(BIN)/jaring registry import var/demo-registry.csv --snapshot-date 2026-09-30
-	$(BIN)/jaring region show 3171
-	@echo "== A BPU worker's minimum package, May 2026 (PP 50/2025 relief month) =="
-	$(BIN)/jaring calc contribution --segment bpu --income 1000000 --month 2026-05
-	@echo "== The same worker funded by the regional budget (APBD): no relief =="
-	$(BIN)/jaring calc contribution --segment bpu --income 1000000 --month 2026-05 --funding apbd
-	@echo "== A wage earner, April 2025 =="
-	$(BIN)/jaring calc contribution --segment pu --wage 10000000 --risk-class sedang --month 2025-04
-	@echo "== Death benefit (JKM) =="
-	$(BIN)/jaring calc benefit jkm --death-date 2026-03-10 --contribution-months 40
+	$(BIN)/jaring demo load
+	@echo "== Jaring is served at http://127.0.0.1:8000 (log in with an account above; Ctrl-C stops) =="
+	$(BIN)/jaring serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench

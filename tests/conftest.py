@@ -13,12 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from jaring.kit import db
 
 _counter = itertools.count()
+
+# Property tests judge results, not speed: on a loaded machine a slow draw or example is not
+# a failure (speed is measured by bench/, never inside a test).
+settings.register_profile("results", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("results")
 
 
 def _postgres_url() -> str | None:

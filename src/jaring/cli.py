@@ -309,6 +309,7 @@ def _register_domains() -> None:
     from jaring.claims.commands import claims
     from jaring.contributions.billing_commands import billing
     from jaring.contributions.payment_commands import channels, coverage, ledger, payments, reconcile
+    from jaring.demo.commands import demo
     from jaring.kit.commands import audit, db
     from jaring.membership.commands import members
     from jaring.reference.commands import reference, region
@@ -337,6 +338,7 @@ def _register_domains() -> None:
     cli.add_command(ledger)
     cli.add_command(reconcile)
     cli.add_command(claims)
+    cli.add_command(demo)
 
 
 _register_domains()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.site import Site, small_site
+from tests.browser.site import Site, demo_site, small_site
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -73,6 +73,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
     context = browser.new_context(base_url=site.base, locale="id-ID", accept_downloads=True)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with demo_site(tmp_path_factory.mktemp("browser-demo")) as served:
+        yield served
+
+
+@pytest.fixture
+def demo_page(browser: Browser, demo: Site) -> Iterator[Page]:
+    context = browser.new_context(base_url=demo.base, locale="id-ID", accept_downloads=True)
     opened = context.new_page()
     yield opened
     context.close()

@@ -78,3 +78,29 @@ def small_site(folder: Path) -> Iterator[Site]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def demo_site(folder: Path, persons: int = 10_000) -> Iterator[Site]:
+    """The store `make run` loads (smaller): sponsors with targeting runs and scenarios, a year
+    of bills and payments, claims in every state and the demo accounts."""
+    from click.testing import CliRunner
+
+    from jaring.cli import cli
+
+    saved = {k: os.environ.get(k) for k in ("JARING_DATA_DIR", "JARING_DATABASE_URL")}
+    url = f"sqlite:///{folder / 'demo.db'}"
+    os.environ["JARING_DATA_DIR"] = str(folder / "var")
+    os.environ["JARING_DATABASE_URL"] = url
+    try:
+        loaded = CliRunner().invoke(cli, ["demo", "load", "--persons", str(persons)], catch_exceptions=False)
+        assert loaded.exit_code == 0, loaded.output
+        with serving(create_app(database_url=url)) as base:
+            yield Site(base, url, World(url))
+    finally:
+        db.dispose_all()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -23,6 +23,7 @@ def test_a_page_needs_a_login_and_a_wrong_password_says_so(site: tuple[httpx.Cli
     assert wrong.status_code == 401
     assert "Nama pengguna atau kata sandi salah" in wrong.text
     assert 'value="/dashboard"' in wrong.text  # never a redirect to another site
+    assert 'href="/status"' in wrong.text  # members check their status without an account
 
 
 def test_a_regency_officer_sees_their_regency_and_not_another(site: tuple[httpx.Client, World]) -> None:

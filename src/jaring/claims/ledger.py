@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from jaring.claims.model import claim_payouts, claims
 from jaring.claims.states import APPROVED, OPEN, PAID, PARTLY_PAID
+from jaring.reference.codes import code_prefix_range
 
 
 def payout_problems(conn: Connection, show: int = 20) -> tuple[int, int, list[str]]:
@@ -64,7 +65,7 @@ def totals_by_region_in(conn: Connection, prefix: str, length: int) -> dict[str,
     paid; rejected claims count as filed."""
     out: dict[str, RegionClaims] = {}
     code = func.substr(claims.c.region_code, 1, length)
-    scope = claims.c.region_code.startswith(prefix, autoescape=True)
+    scope = code_prefix_range(claims.c.region_code, prefix)
     counted = (
         select(code, func.count(), func.count().filter(claims.c.status.in_(OPEN))).where(scope).group_by(code)
     )
@@ -74,7 +75,7 @@ def totals_by_region_in(conn: Connection, prefix: str, length: int) -> dict[str,
     payout_code = func.substr(claim_payouts.c.region_code, 1, length)
     paid = (
         select(payout_code, func.sum(claim_payouts.c.benefit))
-        .where(claim_payouts.c.region_code.startswith(prefix, autoescape=True))
+        .where(code_prefix_range(claim_payouts.c.region_code, prefix))
         .group_by(payout_code)
     )
     sums: list[tuple[Any, ...]] = [tuple(row) for row in conn.execute(paid)]

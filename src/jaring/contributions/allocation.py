@@ -102,15 +102,16 @@ def credits_in(conn: Connection, payer: Payer) -> list[tuple[int, int]]:
     A reversed payment has nothing left: its reversal took back both the money and its
     allocations."""
     column = payments.c.member_id if payer.kind == SELF else payments.c.sponsor_id
+    # Correlated per payment (allocations.payment_id is indexed): a join with every
+    # payment's total would sum the whole allocations table on each payment received.
     spent = (
-        select(allocations.c.payment_id, func.sum(allocations.c.amount).label("spent"))
-        .group_by(allocations.c.payment_id)
-        .subquery()
+        select(func.coalesce(func.sum(allocations.c.amount), 0))
+        .where(allocations.c.payment_id == payments.c.id)
+        .scalar_subquery()
     )
     reversal = payments.alias("reversal")
     rows = conn.execute(
-        select(payments.c.id, payments.c.amount - func.coalesce(spent.c.spent, 0))
-        .select_from(payments.outerjoin(spent, spent.c.payment_id == payments.c.id))
+        select(payments.c.id, payments.c.amount - spent)
         .where(
             column == payer.id,
             payments.c.payer_kind == payer.kind,

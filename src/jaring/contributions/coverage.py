@@ -369,22 +369,27 @@ def counts_by_region_in(conn: Connection, prefix: str, length: int, on: date) ->
     region and by their status on `on` (as `assess` would say): one grouped query, the status
     worked out once per paid-through month."""
     people = membership.bpu_members_select(prefix).subquery()
-    paying = membership.sponsored_ids_select(Month.of(on).first_day).subquery()
     paid_by = datetime.combine(on, time.max, tzinfo=UTC)
     code = func.substr(people.c.region_code, 1, length)
     started = case((member_accounts.c.first_paid_at <= paid_by, 1), else_=0)
+    paying, pays = membership.sponsor_paying_in_month(people.c.member_id, Month.of(on).first_day)
     sponsored = case((paying.c.member_id.is_not(None), 1), else_=0)
     query = (
         select(code, member_accounts.c.paid_through, started, sponsored, func.count())
         .select_from(people)
         .outerjoin(member_accounts, member_accounts.c.member_id == people.c.member_id)
-        .outerjoin(paying, paying.c.member_id == people.c.member_id)
+        .outerjoin(paying, pays)
         .group_by(code, member_accounts.c.paid_through, started, sponsored)
     )
+    return tally_by_status([tuple(row) for row in conn.execute(query)], on)
+
+
+def tally_by_status(rows: list[tuple[Any, ...]], on: date) -> dict[str, RegionCoverage]:
+    """(region, paid-through month or None, started 0/1, sponsored 0/1, count) rows → counts by
+    region and status on `on` (as `assess` would say), the status worked out once per month."""
     limit = arrears_limit(Month.of(on))
     statuses: dict[Any, str] = {}
     out: dict[str, RegionCoverage] = {}
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in conn.execute(query)]
     for region, paid_through, began, by_sponsor, count in rows:
         n = int(count)
         if paid_through is None or not began:
@@ -394,7 +399,7 @@ def counts_by_region_in(conn: Connection, prefix: str, length: int, on: date) ->
                 month = Month.of(paid_through)
                 statuses[paid_through] = status_for(months_unpaid(month, month, on), limit)
             status = statuses[paid_through]
-        row = out.setdefault(region, RegionCoverage())
+        row = out.setdefault(str(region), RegionCoverage())
         row.members += n
         setattr(row, status, getattr(row, status) + n)
         if by_sponsor and status in (ACTIVE, ARREARS):

@@ -75,6 +75,7 @@ def _load_models() -> None:
     from jaring.contributions import model as _contributions  # noqa: F401
     from jaring.kit import audit as _audit  # noqa: F401
     from jaring.membership import model as _membership  # noqa: F401
+    from jaring.monitoring import model as _monitoring  # noqa: F401
     from jaring.reference import model as _reference  # noqa: F401
     from jaring.registry import model as _registry  # noqa: F401
     from jaring.sponsors import model as _sponsors  # noqa: F401

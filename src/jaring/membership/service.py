@@ -45,6 +45,7 @@ from jaring.kit.nik import NikResult, mask, parse_nik
 from jaring.kit.periods import Month
 from jaring.membership import numbers
 from jaring.membership.model import member_terms, members, payer_assignments
+from jaring.reference.codes import code_prefix_range
 from jaring.rules.engine import Usage, default_rulebook
 from jaring.rules.errors import RulesError
 from jaring.rules.formulas.codes import PROGRAM_BITS, PROGRAMS, SECTORS, SEGMENTS, program_bits
@@ -609,9 +610,11 @@ def search_members(
     region_code: str | None = None,
     limit: int = 50,
     url: str | None = None,
+    newest_first: bool = False,
 ) -> list[MemberSummary]:
     """Members whose participant number starts with `query` (digits) or whose name contains
-    it (any case), within the principal's scope, by participant number."""
+    it (any case), within the principal's scope, by participant number (the newest enrolments
+    first with `newest_first`: numbers are issued in order)."""
     require(principal, "member.read")
     if not 1 <= limit <= MAX_SEARCH:
         raise bad("limit", f"must be between 1 and {MAX_SEARCH}")
@@ -628,7 +631,8 @@ def search_members(
         if not code.isdigit() or len(code) not in (2, 4, 6, 10):
             raise bad("region_code", "give an undotted region code (2, 4, 6 or 10 digits)")
         statement = statement.where(members.c.region_code.startswith(code, autoescape=True))
-    statement = statement.order_by(members.c.participant_number).limit(limit)
+    order = members.c.participant_number.desc() if newest_first else members.c.participant_number
+    statement = statement.order_by(order).limit(limit)
     with db.store(url).connect() as conn:
         rows = conn.execute(statement).all()
     return [
@@ -1285,16 +1289,19 @@ def bpu_members_select(prefix: str) -> Select[Any]:
     """(member id, region code) of the BPU members whose region starts with `prefix`: what the
     coverage figures of a region count."""
     return select(members.c.id.label("member_id"), members.c.region_code).where(
-        members.c.segment == "bpu", members.c.region_code.startswith(prefix, autoescape=True)
+        members.c.segment == "bpu", code_prefix_range(members.c.region_code, prefix)
     )
 
 
-def sponsored_ids_select(month_first_day: date) -> Select[Any]:
-    """The ids of members a sponsor pays for in the month."""
-    return (
-        select(payer_assignments.c.member_id)
-        .where(
-            payer_assignments.c.from_month <= month_first_day, payer_assignments.c.to_month > month_first_day
-        )
-        .distinct()
+def sponsor_paying_in_month(member_id: Any, month_first_day: date) -> tuple[Any, ColumnElement[bool]]:
+    """(the payer assignments table, the ON clause) to outer-join the assignment that pays for
+    the member `member_id` names in the month: at most one row, since a member has one payer
+    of record a month (overlaps are refused). A join, not EXISTS: PostgreSQL hashes a
+    correlated EXISTS over every assignment even when a regency's few thousand members need
+    a few thousand index probes."""
+    paying = payer_assignments.alias("paying")
+    return paying, and_(
+        paying.c.member_id == member_id,
+        paying.c.from_month <= month_first_day,
+        paying.c.to_month > month_first_day,
     )

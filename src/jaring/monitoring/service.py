@@ -18,6 +18,8 @@ from jaring.contributions.coverage import RegionCoverage, counts_by_region_in
 from jaring.kit import db
 from jaring.kit.auth import Principal, in_scope, require
 from jaring.kit.errors import NotFound
+from jaring.kit.periods import Month
+from jaring.monitoring import rollup
 from jaring.reference import codes, lookup
 from jaring.registry.universe import Universe, latest_universe
 from jaring.rules.engine import Usage, default_rulebook
@@ -58,6 +60,7 @@ class Overview:
     universe_source: str | None
     target: dict[str, Any] | None = None  # national only
     notes: list[str] = field(default_factory=list)
+    updating: bool = False  # the figures are being recounted after many changes: a minute old
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,8 +123,17 @@ def overview(
     else:
         name, chain, children = "Indonesia", [], lookup.provinces(url)
     universe = latest_universe(url)
+    # Nation and provinces read the roll-up (thousands of rows, not millions of members); a
+    # regency's districts and past days are counted from the members of that region.
+    rolled = length <= 4 and rollup.serves(day)
+    lagging = rolled and _bring_up_to_date(url, day)
+    if lagging is None:
+        rolled, lagging = False, False  # never built: count the members this once
     with db.reading(url) as conn:
-        counts = counts_by_region_in(conn, prefix, length, day)
+        if rolled:
+            counts = rollup.counts_by_region_in(conn, prefix, length, day)
+        else:
+            counts = counts_by_region_in(conn, prefix, length, day)
         claims = totals_by_region_in(conn, prefix, length)
     rows = [
         _row(
@@ -154,9 +166,22 @@ def overview(
     )
     if universe is None:
         out.notes.append("no registry snapshot is imported: coverage has no universe to be measured against")
+    if lagging:
+        out.updating = True
     if not prefix:
         out.target = _target(day, total.covered)
     return out
+
+
+def _bring_up_to_date(url: str | None, day: date) -> bool | None:
+    """Refresh the roll-up before reading it when that is quick; otherwise start a refresh in
+    the background and say the figures lag (True). None: it was never built for any month."""
+    now = rollup.state(url)
+    if now.month == Month.of(day).first_day and now.marked <= rollup.INLINE_AT_MOST:
+        rollup.refresh(url)
+        return False
+    rollup.refresh_in_background(url)
+    return None if now.month is None else True
 
 
 def _target(day: date, covered: int) -> dict[str, Any]:

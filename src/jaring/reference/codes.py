@@ -7,6 +7,9 @@ A code is 2 digits (province), 4 (regency: kabupaten/kota), 6 (district: kecamat
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, true
 
 from jaring.kit.errors import BadInput
 
@@ -116,3 +119,15 @@ def region_type(code: str) -> str | None:
     if len(plain) == LENGTH_BY_LEVEL["village"]:
         return village_type(plain)
     return None
+
+
+def code_prefix_range(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with the region code `prefix`, as a range an index can serve: SQLite's
+    LIKE ignores case and PostgreSQL's needs a pattern index, so `startswith` scans. Region
+    codes are digits, so the character after the prefix's last digit bounds the range."""
+    if not prefix:
+        return true()
+    if not prefix.isdigit():
+        raise BadInput(f"region code {prefix!r} is not all digits")
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)

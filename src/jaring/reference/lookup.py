@@ -181,5 +181,10 @@ def provinces(url: str | None = None) -> list[Region]:
     """Every province of the loaded edition, by code."""
     with store(url).connect() as connection:
         _ensure_loaded(connection)
-        query = select(*_COLUMNS).where(regions.c.level == "province").order_by(regions.c.code)
+        # By the parent index (provinces have none) rather than scanning every village's level.
+        query = (
+            select(*_COLUMNS)
+            .where(regions.c.parent_code.is_(None), regions.c.level == "province")
+            .order_by(regions.c.code)
+        )
         return [_region(row) for row in connection.execute(query)]

@@ -238,3 +238,9 @@ def _save(result: DiffResult, url: str | None) -> None:
         ]
         if rows:
             conn.execute(registry_diff_counts.insert(), rows)
+
+
+def stored_diff(old: str, new: str, url: str | None = None) -> DiffResult | None:
+    """The diff of two snapshot ids if it was computed already (never computes one: a page
+    that shows a diff must not start a scan of two registries)."""
+    return _stored(f"{old}..{new}", url)

@@ -39,6 +39,7 @@ class ImportResult:
     extra_columns: tuple[str, ...] = ()
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    imported_at: datetime | None = None  # when the catalogue recorded it (None: not yet)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ def _row_to_result(row: Any, already: bool) -> ImportResult:
         already_imported=already,
         path=row.path,
         rejects_path=row.rejects_path,
+        imported_at=row.imported_at,
     )
 
 

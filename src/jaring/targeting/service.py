@@ -34,6 +34,7 @@ from jaring.contributions import coverage
 from jaring.kit import audit, config, db, protect
 from jaring.kit.auth import Principal, region_filter, require
 from jaring.kit.errors import BadInput, NotFound
+from jaring.kit.nik import mask
 from jaring.kit.periods import Month
 from jaring.membership import service as membership
 from jaring.registry import service as registry
@@ -570,6 +571,76 @@ def get_run(*, principal: Principal, run_id: int, url: str | None = None) -> Run
         return visible_run_in(conn, principal, run_id)
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """A run as a list shows it: which sponsor, over which snapshot, and its counts."""
+
+    run: RunRef
+    sponsor_code: str
+    sponsor_name: str
+    created_at: datetime
+
+
+def list_runs(*, principal: Principal, url: str | None = None) -> list[RunSummary]:
+    """The runs the principal may see (their region; a sponsor's finance officer only their
+    sponsor's), newest first."""
+    require(principal, "sponsor.read")
+    query = (
+        select(
+            targeting_runs,
+            sponsors_table.c.code.label("sponsor_code"),
+            sponsors_table.c.name.label("sponsor_name"),
+        )
+        .join(sponsors_table, sponsors_table.c.id == targeting_runs.c.sponsor_id)
+        .where(region_filter(principal, targeting_runs.c.region_code))
+        .order_by(targeting_runs.c.id.desc())
+    )
+    if principal.sponsor_id is not None:
+        query = query.where(targeting_runs.c.sponsor_id == principal.sponsor_id)
+    with db.reading(url) as conn:
+        return [
+            RunSummary(_run(row), row.sponsor_code, row.sponsor_name, row.created_at)
+            for row in conn.execute(query)
+        ]
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    run_id: int
+    offset: int
+    total: int
+    rows: list[dict[str, Any]]
+
+
+def ranked_page(
+    *, principal: Principal, run_id: int, offset: int = 0, limit: int = 50, url: str | None = None
+) -> RankedPage:
+    """A page of a run's ranked list in rank order, each person with their NIK masked (from
+    the snapshot: the list itself holds no NIK) and, for a returning member, their member id."""
+    require(principal, "sponsor.read")
+    if offset < 0 or not 1 <= limit <= 1000:
+        raise BadInput("a page starts at 0 or later and holds 1 to 1000 persons")
+    with db.reading(url) as conn:
+        run = visible_run_in(conn, principal, run_id)
+    source = registry.get_snapshot(run.snapshot_id, url)
+    with batch_engine("duckdb") as batch:
+        batch.register("ranked", run.ranked)
+        batch.register("persons", Path(source.path))
+        rows = batch.fetch(
+            "WITH page AS (SELECT * FROM ranked WHERE rank > :first AND rank <= :last) "
+            "SELECT page.*, p.nik_cipher FROM page LEFT JOIN persons p ON p.nik_index = page.nik_index "
+            "ORDER BY page.rank",
+            {"first": offset, "last": offset + limit},
+        ).to_pylist()
+    out = []
+    for row in rows:
+        cipher = row.pop("nik_cipher")
+        index = row.pop("nik_index")
+        row["nik_masked"] = mask(protect.decrypt(index.hex(), cipher)) if cipher is not None else None
+        out.append(row)
+    return RankedPage(run_id=run.id, offset=offset, total=run.eligible, rows=out)
+
+
 @dataclass
 class Rerun:
     run_id: int
@@ -657,7 +728,26 @@ def explain(*, principal: Principal, run_id: int, nik: str, url: str | None = No
     """A person's place in a run, or the reason they are not in it (recomputed from the
     run's frozen inputs, so it is the reason the run applied)."""
     require(principal, "sponsor.read")
-    index = _index_hex(nik)
+    return _explain_index(principal, run_id, _index_hex(nik), url)
+
+
+def explain_rank(*, principal: Principal, run_id: int, rank: int, url: str | None = None) -> Explanation:
+    """The same explanation for the person at `rank` of the run's list (who need not be
+    named by NIK: the officer picked them from the list)."""
+    require(principal, "sponsor.read")
+    with db.reading(url) as conn:
+        run = visible_run_in(conn, principal, run_id)
+    if not 1 <= rank <= run.eligible:
+        raise BadInput(
+            f"run {run_id} ranks persons 1 to {run.eligible}; there is no rank {rank}", field="rank"
+        )
+    with batch_engine("duckdb") as batch:
+        batch.register("ranked", run.ranked)
+        found = batch.fetch("SELECT nik_index FROM ranked WHERE rank = :rank", {"rank": rank}).to_pylist()
+    return _explain_index(principal, run_id, found[0]["nik_index"].hex(), url)
+
+
+def _explain_index(principal: Principal, run_id: int, index: str, url: str | None) -> Explanation:
     with db.reading(url) as conn:
         run = visible_run_in(conn, principal, run_id)
         target = target_in(conn, run.target_id)

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from jaring.api.deps import principal_from_request
 from jaring.kit.auth import ROLE_LABELS, Principal
-from jaring.kit.errors import Forbidden, NotFound, Unauthenticated
+from jaring.kit.errors import Forbidden, JaringError, NotFound, Unauthenticated
 from jaring.kit.periods import PeriodError, parse_date
 from jaring.web import text
 
@@ -103,3 +103,10 @@ def day_param(request: Request, name: str = "date") -> date | None:
         return parse_date(raw)
     except PeriodError:
         return None
+
+
+def refusal_status(error: JaringError) -> int:
+    """The HTTP status the API gives the same refusal (kit/errors → api/errors.STATUS)."""
+    from jaring.api.errors import STATUS
+
+    return next((STATUS[cls] for cls in type(error).__mro__ if cls in STATUS), 400)
