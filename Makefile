@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/registry.py
 	scripts/with-postgres $(BIN)/python bench/core.py
 	$(BIN)/python bench/targeting.py
+	scripts/with-postgres $(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
