@@ -581,9 +581,11 @@ class RunSummary:
     created_at: datetime
 
 
-def list_runs(*, principal: Principal, url: str | None = None) -> list[RunSummary]:
+def list_runs(
+    *, principal: Principal, sponsor_id: int | None = None, limit: int | None = None, url: str | None = None
+) -> list[RunSummary]:
     """The runs the principal may see (their region; a sponsor's finance officer only their
-    sponsor's), newest first."""
+    sponsor's), newest first; of one sponsor and at most `limit` when asked."""
     require(principal, "sponsor.read")
     query = (
         select(
@@ -597,6 +599,10 @@ def list_runs(*, principal: Principal, url: str | None = None) -> list[RunSummar
     )
     if principal.sponsor_id is not None:
         query = query.where(targeting_runs.c.sponsor_id == principal.sponsor_id)
+    if sponsor_id is not None:
+        query = query.where(targeting_runs.c.sponsor_id == sponsor_id)
+    if limit is not None:
+        query = query.limit(limit)
     with db.reading(url) as conn:
         return [
             RunSummary(_run(row), row.sponsor_code, row.sponsor_name, row.created_at)

@@ -15,6 +15,7 @@ from fpdf.enums import XPos, YPos
 from jaring.contributions.billing import InvoiceDetail, InvoiceLine
 from jaring.sponsors.service import Sponsor
 from jaring.web import text
+from jaring.web.pdf_text import latin1
 
 MAX_LINES = 2000  # charges listed one by one; a larger invoice lists the first ones and says so
 LINE_COLUMNS = (
@@ -53,11 +54,6 @@ text.add(
         "pdf_printed": ("Dicetak", "Printed"),
     }
 )
-
-
-def latin1(value: str) -> str:
-    """Core PDF fonts know latin-1 only; anything else becomes '?' rather than an error."""
-    return value.replace("—", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
 
 
 def premium_text(lines: list[InvoiceLine], lang: str) -> str:

@@ -4,13 +4,13 @@ file is needed; that font only knows latin-1, so every text goes through `latin1
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from fpdf import FPDF
 
 from jaring.web import text
+from jaring.web.pdf_text import latin1
 
 CARD_W, CARD_H = 85.6, 54.0
 LEFT, TOP = 20.0, 20.0
@@ -45,13 +45,6 @@ class Card:
     status: str  # already in the reader's language
     paid_through: str | None  # YYYY-MM
     printed_on: date
-
-
-def latin1(value: str) -> str:
-    """`value` in characters Helvetica can draw: accents dropped (é → e), the rest as '?'."""
-    folded = unicodedata.normalize("NFKD", value)
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return plain.encode("latin-1", "replace").decode("latin-1")
 
 
 def render_pdf(card: Card, lang: str) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -25,7 +24,7 @@ from jaring.membership import service as membership
 from jaring.sponsors import service as sponsors
 from jaring.web import member_card, text
 from jaring.web.render import day_param, guarded, lang_of, refusal_status, render
-from jaring.web.tables import Column, Table, export, wanted_export
+from jaring.web.tables import Column, Table, export, requested_export, table_links, wanted_export
 
 router = APIRouter(include_in_schema=False)
 
@@ -165,25 +164,6 @@ INVOICE_COLUMNS = (
 
 
 # ------------------------------------------------------------------ small helpers
-
-
-@dataclass(frozen=True)
-class _Url:
-    query: str
-
-
-@dataclass(frozen=True)
-class TableRequest:
-    """What `_table.html` reads of the request (its query), with `table=<id>` added: a page
-    with two tables gives each export link the table it is for."""
-
-    url: _Url
-
-    @classmethod
-    def of(cls, request: Request, table_id: str) -> TableRequest:
-        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("table", "export")]
-        kept.append(("table", table_id))
-        return cls(_Url(urlencode(kept)))
 
 
 def status_label(status: str, lang: str) -> str:
@@ -377,19 +357,15 @@ def member_page(request: Request, number: str) -> Response:
         lang = lang_of(request)
         on = day_param(request) or date.today()
         detail = member_detail(principal, number, on, store_url(request), lang)
-        fmt = wanted_export(request)
-        if fmt:
-            table = detail.tables.get(request.query_params.get("table") or "bills")
-            if table is None:
-                raise NotFound("no such table on this page")
-            return export(table, fmt, lang)
+        if (file := requested_export(request, detail.tables, "bills")) is not None:
+            return file
         return render(
             request,
             "members_detail.html",
             principal=principal,
             d=detail,
             day=on,
-            table_requests={name: TableRequest.of(request, name) for name in detail.tables},
+            table_requests={name: table_links(request, name) for name in detail.tables},
             status_label=lambda s: status_label(s, lang),
         )
 
@@ -474,12 +450,8 @@ def bills_page(request: Request) -> Response:
             tables = bills_tables(principal, wanted, store_url(request), lang)
         except JaringError as error:
             problem, status = str(error), refusal_status(error)
-        fmt = wanted_export(request)
-        if fmt and problem is None:
-            table = tables.get(request.query_params.get("table") or "invoices")
-            if table is None:
-                raise NotFound("no such table on this page")
-            return export(table, fmt, lang)
+        if problem is None and (file := requested_export(request, tables, "invoices")) is not None:
+            return file
         return render(
             request,
             "bills_list.html",
@@ -488,7 +460,7 @@ def bills_page(request: Request) -> Response:
             tables=tables,
             wanted=wanted,
             problem=problem,
-            table_requests={name: TableRequest.of(request, name) for name in tables},
+            table_requests={name: table_links(request, name) for name in tables},
             invoices_limit=INVOICES_LIMIT,
             payments_limit=PAYMENTS_LIMIT,
         )

@@ -9,7 +9,6 @@ region answers 404 like one that does not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +29,7 @@ from jaring.targeting import service as targeting
 from jaring.targeting.rules import EXCLUSIONS, PRIORITY_KEYS
 from jaring.web import text
 from jaring.web.render import guarded, lang_of, render
-from jaring.web.tables import Column, Table, export, wanted_export
+from jaring.web.tables import Column, Table, requested_export, table_links
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -119,23 +118,11 @@ class Views:
     primary: str
 
     def exported(self, request: Request) -> Response | None:
-        fmt = wanted_export(request)
-        if fmt is None:
-            return None
-        chosen = self.tables.get(request.query_params.get("table") or self.primary)
-        if chosen is None:
-            raise NotFound("no such table on this page")
-        return export(chosen, fmt, lang_of(request))
+        return requested_export(request, self.tables, self.primary)
 
     def links(self, request: Request) -> dict[str, Any]:
-        """What the table macro reads of the request, per table: the page's query naming the
-        table, so each table's export links give that table."""
-        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("export", "table")]
-        out = {}
-        for name in self.tables:
-            query = urlencode([*kept, ("table", name)]) if name != self.primary else urlencode(kept)
-            out[name] = SimpleNamespace(url=SimpleNamespace(query=query))
-        return out
+        """Each table's export links; the primary table's need no `table=`."""
+        return {name: table_links(request, None if name == self.primary else name) for name in self.tables}
 
 
 # --------------------------------------------------------------------------- snapshots

@@ -18,7 +18,7 @@ from jaring.monitoring import reports
 from jaring.monitoring.reports import INDICATORS, InpresReport, Scored, Weights
 from jaring.web import text
 from jaring.web.render import day_param, guarded, lang_of, render
-from jaring.web.tables import Column, Kind, Table, export, wanted_export
+from jaring.web.tables import Column, Kind, Table, requested_export
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,8 +107,7 @@ def region_of(request: Request) -> str | None:
 
 
 def _exported(request: Request, table: Table) -> Response | None:
-    fmt = wanted_export(request)
-    return None if fmt is None else export(table, fmt, lang_of(request))
+    return requested_export(request, {table.id: table}, table.id)
 
 
 @router.get("/reports", response_model=None)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from jaring.api.deps import store_url
 from jaring.contributions import billing
-from jaring.kit import db
-from jaring.kit.auth import Principal, region_filter, require
+from jaring.kit.auth import Principal
 from jaring.kit.errors import BadInput, JaringError, NotFound
 from jaring.kit.periods import Month, PeriodError
 from jaring.membership.bulk import BulkReport
@@ -32,13 +29,13 @@ from jaring.sponsors.ledger import BudgetLedger
 from jaring.sponsors.service import Sponsor
 from jaring.sponsors.targets import Target
 from jaring.targeting import budget as simulation
-from jaring.targeting.model import targeting_runs
+from jaring.targeting import service as targeting
 from jaring.targeting.rules import parse_package
 from jaring.targeting.service import get_run
 from jaring.web import text
 from jaring.web.invoice_pdf import invoice_pdf
 from jaring.web.render import error_page, guarded, lang_of, refusal_status, render
-from jaring.web.tables import Column, Table, export, wanted_export
+from jaring.web.tables import Column, Table, requested_export, table_links
 
 router = APIRouter(include_in_schema=False)
 
@@ -174,22 +171,9 @@ for _n in range(1, MAX_SIDE + 1):
 # ---------------------------------------------------------------- shared helpers
 
 
-def for_table(request: Request, table_id: str) -> SimpleNamespace:
-    """What `data_table` reads of the request, with `table=<id>` added, so each table on a page
-    with several exports its own rows from the same address."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("table", "export")]
-    kept.append(("table", table_id))
-    return SimpleNamespace(url=SimpleNamespace(query=urlencode(kept)))
-
-
 def exported(request: Request, tables: list[Table]) -> Response | None:
-    """The export the address asks for (`?export=csv|xlsx&table=<id>`), or None for the page."""
-    fmt = wanted_export(request)
-    if fmt is None:
-        return None
-    wanted = request.query_params.get("table") or tables[0].id
-    chosen = next((t for t in tables if t.id == wanted), tables[0])
-    return export(chosen, fmt, lang_of(request))
+    """The export the address asks for; a bare `?export=` gives the page's first table."""
+    return requested_export(request, {t.id: t for t in tables}, tables[0].id)
 
 
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -280,32 +264,19 @@ class SponsorView:
 
 
 def recent_runs(principal: Principal, sponsor: Sponsor, url: str | None) -> list[dict[str, Any]]:
-    """The sponsor's latest targeting runs, under the same scope as a run read one by one
-    (targeting.service.visible_run_in): region, and a finance officer only their own."""
-    require(principal, "sponsor.read")
-    query = (
-        select(targeting_runs)
-        .where(
-            targeting_runs.c.sponsor_id == sponsor.id, region_filter(principal, targeting_runs.c.region_code)
-        )
-        .order_by(targeting_runs.c.id.desc())
-        .limit(RECENT_RUNS)
-    )
-    if principal.sponsor_id is not None:
-        query = query.where(targeting_runs.c.sponsor_id == principal.sponsor_id)
-    with db.reading(url) as conn:
-        rows = conn.execute(query).all()
+    """The sponsor's latest targeting runs, scoped as the targeting service scopes them."""
+    found = targeting.list_runs(principal=principal, sponsor_id=sponsor.id, limit=RECENT_RUNS, url=url)
     return [
         {
-            "run_id": int(r.id),
-            "snapshot_id": r.snapshot_id,
-            "start_month": str(Month.of(r.start_month)),
-            "in_scope": int(r.in_scope),
-            "eligible": int(r.eligible),
-            "engine": r.engine,
+            "run_id": r.run.id,
+            "snapshot_id": r.run.snapshot_id,
+            "start_month": str(r.run.start_month),
+            "in_scope": r.run.in_scope,
+            "eligible": r.run.eligible,
+            "engine": r.run.engine,
             "created_at": r.created_at,
         }
-        for r in rows
+        for r in found
     ]
 
 
@@ -434,7 +405,7 @@ def sponsor_page(request: Request, code: str) -> Response:
             principal=principal,
             view=view,
             tables={t.id: t for t in view.tables},
-            for_table=lambda table_id: for_table(request, table_id),
+            for_table=lambda table_id: table_links(request, table_id),
         )
 
     return guarded(request, "sponsor.read", build)
@@ -678,7 +649,7 @@ def simulate_page(
         may_simulate=principal.may("targeting.run"),
         may_enrol=principal.may("member.enrol") and principal.may("payer.assign"),
         without=lambda drop: simulate_address(sponsor, [i for i in ids if i != drop]),
-        for_table=lambda table_id: for_table(request, table_id),
+        for_table=lambda table_id: table_links(request, table_id),
     )
 
 

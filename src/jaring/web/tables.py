@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from jaring.kit.errors import NotFound
 from jaring.web import text
+from jaring.web.render import lang_of
 
 Kind = Literal["text", "int", "rupiah", "date", "pct"]
 FORMATS = ("csv", "xlsx")
@@ -58,6 +62,27 @@ class Table:
 def wanted_export(request: Request) -> str | None:
     asked = request.query_params.get("export")
     return asked if asked in FORMATS else None
+
+
+def requested_export(request: Request, tables: Mapping[str, Table], default: str) -> Response | None:
+    """The file the address asks for (`?export=csv|xlsx`, `&table=<id>` on a page with several
+    tables, `default` without), or None for the page itself; an unknown table is not found."""
+    fmt = wanted_export(request)
+    if fmt is None:
+        return None
+    chosen = tables.get(request.query_params.get("table") or default)
+    if chosen is None:
+        raise NotFound("no such table on this page")
+    return export(chosen, fmt, lang_of(request))
+
+
+def table_links(request: Request, table_id: str | None) -> SimpleNamespace:
+    """What `_table.html` reads of the request: the page's query, naming `table_id` (unless
+    None: the page's default table), so each table's export links give that table."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("table", "export")]
+    if table_id is not None:
+        kept.append(("table", table_id))
+    return SimpleNamespace(url=SimpleNamespace(query=urlencode(kept)))
 
 
 def export(table: Table, fmt: str, lang: str) -> Response:
