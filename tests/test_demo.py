@@ -3,7 +3,8 @@ product's own services and over HTTP, and that a second run changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,29 @@ def _check_members_and_money(url: str) -> None:
     assert min(ledger.payments, ledger.allocated, ledger.outstanding) > 0
 
 
+def _check_trend_and_funding(url: str) -> None:
+    from jaring.claims.payout_clock import WIB
+    from jaring.claims.service import list_claims
+    from jaring.monitoring.service import overview
+
+    view = overview(principal=system("test"), url=url)
+    closed = [p for p in view.trend if p.closed]
+    # The demo turned each of its twelve months in order: eleven are closed into the history.
+    assert len(closed) == 11
+    assert all(p.covered is not None and p.covered > 0 for p in closed)
+    assert (view.trend[-1].closed, view.trend[-1].covered) == (False, view.total.covered)
+    # Claims per month, as the claims list dates them (in WIB).
+    months = Counter(
+        datetime.fromisoformat(c.filed_at).astimezone(WIB).strftime("%Y-%m")
+        for c in list_claims(principal=system("test"), url=url)
+    )
+    assert [p.claims_filed for p in view.trend] == [months.get(p.month, 0) for p in view.trend]
+    assert sum(p.claims_filed for p in view.trend) > 0
+    assert view.funding is not None
+    assert view.funding.ending > 0  # the DBH CHT programme ends soon
+    assert {s.code for s in view.funding.sponsors} == {p.code for p in SPONSORS}
+
+
 def _check_claims(url: str) -> None:
     from jaring.claims.service import list_claims
 
@@ -87,6 +111,7 @@ def test_the_demo_loads_a_whole_world_once(store_url: str, jaring_env: Path) -> 
     _check_sponsors(store_url)
     _check_members_and_money(store_url)
     _check_claims(store_url)
+    _check_trend_and_funding(store_url)
     _check_logins(store_url)
     chain = verify(store_url)
     assert chain.intact

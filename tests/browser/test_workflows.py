@@ -118,3 +118,30 @@ def test_an_export_downloads_the_rows_shown(demo_page: Page, demo: Site, shots: 
     first_shown = page.locator("table#members tbody tr").first.locator("td").first.inner_text().strip()
     assert rows[1][0] == first_shown  # the participant number, as the page shows it
     assert all("*" in row[2] for row in rows[1:])  # NIKs masked in the file as on the page
+
+
+def test_the_dashboard_charts_a_year_and_shows_the_coming_cliffs(
+    demo_page: Page, demo: Site, shots: Shots
+) -> None:
+    from jaring.monitoring.service import overview
+    from jaring.sponsors.cliffs import cliffs
+
+    page = demo_page
+    log_in(page, "national_admin")
+    page.wait_for_selector("#trend-coverage[data-points]")
+    # What ECharts laid out: twelve months in each trend chart.
+    assert page.locator("#trend-coverage").get_attribute("data-points") == "12"
+    assert page.locator("#trend-claims").get_attribute("data-points") == "12"
+    view = overview(principal=system("test"), url=demo.url)
+    assert sum(p.covered is not None for p in view.trend) == 12
+    # The coming cliff of the programme that ends soon, as the sponsor's own cliff report says.
+    report = cliffs(principal=system("test"), sponsor="DBHCHT-KUDUS", url=demo.url)
+    ending = sum(m.members for m in report.months)
+    assert page.locator("#kpi-ending").inner_text() == text.number(ending, "id")
+    first = page.locator("#sponsor-funding tbody tr").first
+    assert "Kudus" in first.locator("td").first.inner_text()  # the nearest cliff first
+    page.locator("#funding").scroll_into_view_if_needed()
+    shots.take(page, "funding")
+    first.locator("td a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/sponsors/DBHCHT-KUDUS" in page.url

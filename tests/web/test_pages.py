@@ -74,3 +74,53 @@ def test_the_national_view_drills_down_and_speaks_english(site: tuple[httpx.Clie
         assert len(asset.content) > 10_000
     assert client.get("/assets/dashboard.js").status_code == 200
     assert client.get("/assets/vendor/jquery.js").status_code == 404
+
+
+def _csv(answer: httpx.Response) -> list[list[str]]:
+    import csv
+    import io
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+
+
+def test_the_dashboard_shows_sponsors_trends_and_exports_them(site: tuple[httpx.Client, World]) -> None:
+    import json
+
+    from jaring.monitoring import rollup
+    from tests.accounts.conftest import make_account
+
+    client, world = site
+    rollup.refresh(world.url)  # what the first page view starts in the background
+    login(client, "rina", "rina-long-secret-1")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'id="funding"' in page.text
+    assert 'href="/sponsors/KAB"' in page.text
+    data = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', page.text, re.S)
+    assert data is not None
+    shown = json.loads(data.group(1))
+    trend = shown["trend"]
+    assert len(trend) == 12
+    assert trend[-1]["closed"] is False
+    # The sponsor's one member (the other two pay for themselves), with no end in sight.
+    sponsors = _csv(client.get("/dashboard", params={"table": "sponsors", "export": "csv"}))
+    assert sponsors[0][:2] == ["Pemberi dana", "Dibiayai bulan ini"]
+    assert [row[:2] for row in sponsors[1:]] == [["Sponsor KAB", "1"]]
+    assert sponsors[1][6] == ""  # funding ends: none
+    months = _csv(client.get("/dashboard", params={"table": "trend", "export": "csv"}))
+    assert len(months) == 13
+    assert months[-1][0] == trend[-1]["month"]
+    regions = _csv(client.get("/dashboard", params={"export": "csv"}))
+    assert [row[0] for row in regions[1:]] == [r["code"] for r in shown["rows"]]
+    assert sum(int(row[2]) for row in regions[1:]) == 2  # Malang's two BPU members
+    assert client.get("/dashboard", params={"table": "nope", "export": "csv"}).status_code == 404
+    # A claims officer monitors coverage but does not read sponsors' budgets.
+    make_account(world.url, "kiki", "claims_officer", password="kiki-long-secret-1", region_code="3507")
+    client.cookies.clear()
+    login(client, "kiki", "kiki-long-secret-1")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'id="funding"' not in page.text
+    assert client.get("/dashboard", params={"table": "sponsors", "export": "csv"}).status_code == 404

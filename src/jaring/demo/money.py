@@ -1,7 +1,8 @@
 """Step 4: twelve months of billing runs and payments, in order, each payment recorded as
 received on the day it was paid (so coverage "as known that day" holds for the claims).
 Sponsors pay their invoices, except one that stopped; self-payers pay by habit, so some are
-paid up, some in arrears and some lapsed on today's date."""
+paid up, some in arrears and some lapsed on today's date. Each month is closed into the coverage
+history as the month turns, so the dashboard's trend has a year behind it."""
 
 from __future__ import annotations
 
@@ -78,13 +79,19 @@ def _pay_self(participants: list[str], programs: tuple[str, ...], index: int, mo
 def bill_and_collect(principal: Principal, loaded: Loaded, note: Note, advance: Advance) -> str:
     from jaring.contributions.billing import run_billing
     from jaring.contributions.channels import create_channel
+    from jaring.monitoring import rollup
 
     create_channel(principal=principal, code=CHANNEL, name="Bank Demo (kanal pembayaran)")
     charges = payments = 0
-    seconds = {"billing": 0.0, "sponsors": 0.0, "self": 0.0}
+    seconds = {"billing": 0.0, "sponsors": 0.0, "self": 0.0, "roll-up": 0.0}
     for index, month in enumerate(loaded.timeline.months):
+        # The month turns as it would in service: the month that ended is closed into the
+        # coverage history (the dashboard's trend) before the new one is billed.
+        turned = time.perf_counter()
+        rollup.refresh(today=month.first_day)
         note(f"{month}: penagihan")
         began = time.perf_counter()
+        seconds["roll-up"] += began - turned
         report = run_billing(principal=principal, period=month)
         charges += report.charges_created
         note(f"{month}: pembayaran")

@@ -178,3 +178,9 @@ def stream_tuples(connection: Connection, query: Any, size: int = 100_000) -> It
             yield rows
     finally:
         cursor.close()
+
+
+def plain_rows(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query as plain tuples: for grouped figures whose columns a type checker
+    cannot follow through SQLAlchemy's Row."""
+    return [tuple(row) for row in conn.execute(statement)]

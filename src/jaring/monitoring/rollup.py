@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, delete, func, insert, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+    update,
+)
 
 from jaring.contributions.coverage import RegionCoverage, tally_by_status
 from jaring.contributions.due import arrears_limit
@@ -22,8 +34,14 @@ from jaring.contributions.model import member_accounts
 from jaring.kit import db
 from jaring.kit.periods import Month
 from jaring.membership import service as membership
-from jaring.membership.model import members
-from jaring.monitoring.model import coverage_rollup, rollup_dirty, rollup_state
+from jaring.membership.model import members, payer_assignments
+from jaring.monitoring.model import (
+    coverage_history,
+    coverage_rollup,
+    funding_rollup,
+    rollup_dirty,
+    rollup_state,
+)
 from jaring.reference.codes import code_prefix_range
 
 # Above this many marked regencies one grouped pass over every member beats one pass each.
@@ -54,25 +72,63 @@ def refresh(url: str | None = None, today: date | None = None, *, full: bool = F
         built = conn.execute(
             select(rollup_state.c.month).where(rollup_state.c.id == 1).with_for_update()
         ).scalar_one_or_none()
+        if built is not None and built < month.first_day:
+            # The month that ended is recorded as it stood at its close, then left behind.
+            closed = Month.of(built)
+            _recount_marked(conn, closed)
+            _record_close(conn, closed)
         if full or built != month.first_day:
             return _rebuild_all(conn, month)
-        marked = [row[0] for row in conn.execute(delete(rollup_dirty).returning(rollup_dirty.c.regency))]
-        if not marked:
-            return Refreshed("none", 0)
-        if len(marked) >= FULL_REBUILD_AT:
-            return _rebuild_all(conn, month)
-        if conn.dialect.name == "postgresql":
-            # A regency's members are a few thousand: probe their payer assignments by index.
-            # With the default cost of a random read (made for spinning disks) the planner
-            # hashes every assignment in the country instead, ~20× slower at 10 million.
-            conn.execute(text("SET LOCAL random_page_cost = 1.1"))
-        for regency in marked:
-            conn.execute(_rows_of(REGENCY, regency))
-            conn.execute(_count_regencies(month, code_prefix_range(members.c.region_code, regency)))
-        for province in sorted({regency[:2] for regency in marked}):
-            conn.execute(_rows_of(PROVINCE, province))
-            conn.execute(_sum_provinces(province))
-        return Refreshed("regencies", len(marked))
+        return _recount_marked(conn, month)
+
+
+def _recount_marked(conn: Connection, month: Month) -> Refreshed:
+    marked = [row[0] for row in conn.execute(delete(rollup_dirty).returning(rollup_dirty.c.regency))]
+    if not marked:
+        return Refreshed("none", 0)
+    if len(marked) >= FULL_REBUILD_AT:
+        return _rebuild_all(conn, month)
+    if conn.dialect.name == "postgresql":
+        # A regency's members are a few thousand: probe their payer assignments by index.
+        # With the default cost of a random read (made for spinning disks) the planner
+        # hashes every assignment in the country instead, ~20× slower at 10 million.
+        conn.execute(text("SET LOCAL random_page_cost = 1.1"))
+    for regency in marked:
+        conn.execute(_rows_of(REGENCY, regency))
+        conn.execute(_count_regencies(month, code_prefix_range(members.c.region_code, regency)))
+        conn.execute(delete(funding_rollup).where(funding_rollup.c.region == regency))
+        conn.execute(_count_funding(month, code_prefix_range(members.c.region_code, regency)))
+    for province in sorted({regency[:2] for regency in marked}):
+        conn.execute(_rows_of(PROVINCE, province))
+        conn.execute(_sum_provinces(province))
+    return Refreshed("regencies", len(marked))
+
+
+def _record_close(conn: Connection, month: Month) -> None:
+    """The month's figures on its last day, per province and regency, into the history."""
+    day, now = month.last_day, datetime.now(UTC)
+    conn.execute(delete(coverage_history).where(coverage_history.c.month == month.first_day))
+    for level in (PROVINCE, REGENCY):
+        counts = counts_by_region_in(conn, "", level, day)
+        if counts:
+            conn.execute(
+                insert(coverage_history),
+                [
+                    {
+                        "month": month.first_day,
+                        "level": level,
+                        "region": region,
+                        "members": c.members,
+                        "active": c.active,
+                        "arrears": c.arrears,
+                        "lapsed": c.lapsed,
+                        "not_started": c.not_started,
+                        "sponsored": c.sponsored,
+                        "recorded_at": now,
+                    }
+                    for region, c in sorted(counts.items())
+                ],
+            )
 
 
 @dataclass(frozen=True)
@@ -114,6 +170,8 @@ def _rebuild_all(conn: Connection, month: Month) -> Refreshed:
     conn.execute(delete(coverage_rollup))
     conn.execute(_count_regencies(month, None))
     conn.execute(_sum_provinces(None))
+    conn.execute(delete(funding_rollup))
+    conn.execute(_count_funding(month, None))
     conn.execute(
         update(rollup_state)
         .where(rollup_state.c.id == 1)
@@ -150,6 +208,30 @@ def _count_regencies(month: Month, where: ColumnElement[bool] | None) -> Any:
     return insert(coverage_rollup).from_select(
         ["level", "region", "paid_through", "started", "sponsored", "members"], counted
     )
+
+
+def _count_funding(month: Month, where: ColumnElement[bool] | None) -> Any:
+    """Members each sponsor pays for in the month, by regency and the month the funding ends
+    (NULL when another assignment follows on), as `sponsors.cliffs` finds the ends."""
+    paying, pays = membership.sponsor_paying_in_month(members.c.id, month.first_day)
+    later = payer_assignments.alias("later")
+    follows = (
+        select(later.c.id)
+        .where(later.c.member_id == paying.c.member_id, later.c.from_month == paying.c.to_month)
+        .exists()
+    )
+    ends = case((follows, null()), else_=paying.c.to_month)
+    regency = func.substr(members.c.region_code, 1, REGENCY)
+    counted = (
+        select(regency, paying.c.sponsor_id, ends, func.count())
+        .select_from(members)
+        .join(paying, pays)
+        .where(members.c.segment == "bpu")
+        .group_by(regency, paying.c.sponsor_id, ends)
+    )
+    if where is not None:
+        counted = counted.where(where)
+    return insert(funding_rollup).from_select(["region", "sponsor_id", "ends_on", "members"], counted)
 
 
 def _sum_provinces(province: str | None) -> Any:

@@ -20,6 +20,8 @@ from jaring.kit.auth import Principal, in_scope, require
 from jaring.kit.errors import NotFound
 from jaring.kit.periods import Month
 from jaring.monitoring import rollup
+from jaring.monitoring.funding import FundingPanel, funding_panel_in
+from jaring.monitoring.trends import TrendPoint, trend_in
 from jaring.reference import codes, lookup
 from jaring.registry.universe import Universe, latest_universe
 from jaring.rules.engine import Usage, default_rulebook
@@ -60,6 +62,8 @@ class Overview:
     universe_source: str | None
     target: dict[str, Any] | None = None  # national only
     notes: list[str] = field(default_factory=list)
+    trend: list[TrendPoint] = field(default_factory=list)  # the last twelve months, oldest first
+    funding: FundingPanel | None = None  # for those who may read sponsors, on current days
     updating: bool = False  # the figures are being recounted after many changes: a minute old
 
     def to_json(self) -> dict[str, Any]:
@@ -125,25 +129,33 @@ def overview(
     universe = latest_universe(url)
     # Nation and provinces read the roll-up (thousands of rows, not millions of members); a
     # regency's districts and past days are counted from the members of that region.
-    rolled = length <= 4 and rollup.serves(day)
-    lagging = rolled and _bring_up_to_date(url, day)
+    current = rollup.serves(day)
+    lagging = current and _bring_up_to_date(url, day)
+    built = lagging is not None
     if lagging is None:
-        rolled, lagging = False, False  # never built: count the members this once
+        lagging = False  # never built: count the members this once
+    rolled = current and built and length <= 4
     with db.reading(url) as conn:
         if rolled:
             counts = rollup.counts_by_region_in(conn, prefix, length, day)
         else:
             counts = counts_by_region_in(conn, prefix, length, day)
         claims = totals_by_region_in(conn, prefix, length)
+        everything = RegionCoverage()
+        for found in counts.values():
+            everything.add(found)
+        points = trend_in(conn, prefix, day, everything)
+        funding = (
+            funding_panel_in(conn, principal, prefix, day)
+            if current and built and principal.may("sponsor.read")
+            else None
+        )
     rows = [
         _row(
             c.code, c.name, counts.get(c.code, RegionCoverage()), claims.get(c.code, RegionClaims()), universe
         )
         for c in children
     ]
-    everything = RegionCoverage()
-    for found in counts.values():
-        everything.add(found)
     paid = RegionClaims(
         sum(c.filed for c in claims.values()),
         sum(c.open for c in claims.values()),
@@ -163,10 +175,14 @@ def overview(
         rows=rows,
         total=total,
         universe_source=None if universe is None else universe.source,
+        trend=points,
+        funding=funding,
     )
     if universe is None:
         out.notes.append("no registry snapshot is imported: coverage has no universe to be measured against")
-    if lagging:
+    if lagging or (current and not built):
+        # Lagging: the figures are a few minutes old. Never built: they are counted from the
+        # members this once, without the sponsor panel, until the first build is done.
         out.updating = True
     if not prefix:
         out.target = _target(day, total.covered)

@@ -150,6 +150,21 @@ def budgets_in(conn: Connection, sponsor_id: int) -> list[Budget]:
     return [_budget(r) for r in rows]
 
 
+def budgets_of_in(conn: Connection, sponsor_ids: list[int], fiscal_year: int) -> dict[int, list[Budget]]:
+    """The budget lines of a year for many sponsors at once, by sponsor."""
+    out: dict[int, list[Budget]] = {}
+    if not sponsor_ids:
+        return out
+    rows = conn.execute(
+        select(sponsor_budgets)
+        .where(sponsor_budgets.c.sponsor_id.in_(sponsor_ids), sponsor_budgets.c.fiscal_year == fiscal_year)
+        .order_by(sponsor_budgets.c.id)
+    )
+    for row in rows:
+        out.setdefault(int(row.sponsor_id), []).append(_budget(row))
+    return out
+
+
 def allocation(budgets: list[Budget], fiscal_year: int) -> Budget | None:
     """The budget in force for a year: its latest stage (APBD-P replaces the APBD)."""
     year = [b for b in budgets if b.fiscal_year == fiscal_year]

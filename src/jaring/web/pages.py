@@ -27,7 +27,9 @@ from jaring.kit.auth import Principal
 from jaring.kit.errors import Forbidden, JaringError, NotFound, Unauthenticated
 from jaring.monitoring import service as monitoring
 from jaring.reference.stats import boundary_collection
+from jaring.web.dashboard_tables import SPONSORS_SHOWN, dashboard_tables
 from jaring.web.render import HERE, day_param, guarded, render, who
+from jaring.web.tables import requested_export, table_links
 
 # The npm files the pages load, by the name they are served under.
 VENDOR = {
@@ -98,8 +100,19 @@ def dashboard(request: Request) -> Response:
             on=day_param(request),
             url=store_url(request),
         )
+        exported = requested_export(request, dashboard_tables(view, everything=True), "regions")
+        if exported is not None:
+            return exported
+        tables = dashboard_tables(view)
         return render(
-            request, "dashboard.html", principal=principal, view=view, day=date.fromisoformat(view.on)
+            request,
+            "dashboard.html",
+            principal=principal,
+            view=view,
+            day=date.fromisoformat(view.on),
+            tables=tables,
+            links={name: table_links(request, name) for name in tables},
+            sponsors_shown=SPONSORS_SHOWN,
         )
 
     return guarded(request, "monitoring.read", build)

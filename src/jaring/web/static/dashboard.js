@@ -67,5 +67,44 @@
       node.dataset.kind = shape.kind;
     });
   map.on("click", (params) => drill(params.name));
-  window.addEventListener("resize", () => { map.resize(); bars.resize(); });
+  // Trends: coverage at each month's close (the current month as it stands), and claims.
+  const words = data.words;
+  const months = data.trend.map((p) => (p.closed ? p.month : p.month + " (" + words.month_open + ")"));
+  const line = (name, key, color, stack) => ({
+    name, type: "line", stack, areaStyle: stack ? {} : undefined, connectNulls: false,
+    data: data.trend.map((p) => p[key]), itemStyle: { color },
+  });
+  const trendNode = document.getElementById("trend-coverage");
+  const coverage = echarts.init(trendNode);
+  coverage.setOption({
+    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+    legend: { top: 0 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: months, axisLabel: { fontSize: 10 } },
+    yAxis: { type: "value" },
+    series: [
+      line(words.sponsored, "sponsored", "#0b6e4f", "covered"),
+      line(words.self_paying, "self_paying", "#5fb38a", "covered"),
+      line(words.at_risk, "arrears", "#b35c00"),
+      line(words.lapsed, "lapsed", "#a00"),
+    ],
+  });
+  trendNode.dataset.points = String(coverage.getModel().getSeriesByIndex(0).getData().count());
+  const claimsNode = document.getElementById("trend-claims");
+  const claims = echarts.init(claimsNode);
+  claims.setOption({
+    grid: { left: 60, right: 70, top: 40, bottom: 40 },
+    legend: { top: 0 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: months, axisLabel: { fontSize: 10 } },
+    yAxis: [{ type: "value", name: words.claims_filed }, { type: "value", name: "Rp" }],
+    series: [
+      { name: words.claims_filed, type: "bar", data: data.trend.map((p) => p.claims_filed),
+        itemStyle: { color: "#4a6fa5" } },
+      { name: words.benefits_paid, type: "line", yAxisIndex: 1, data: data.trend.map((p) => p.benefits_paid),
+        itemStyle: { color: "#b35c00" } },
+    ],
+  });
+  claimsNode.dataset.points = String(claims.getModel().getSeriesByIndex(0).getData().count());
+  window.addEventListener("resize", () => { map.resize(); bars.resize(); coverage.resize(); claims.resize(); });
 })();
