@@ -17,7 +17,13 @@ Each figure is set against a baseline measured in the same run on the same store
 
 Members are written with COPY (executemany on SQLite) into the product's tables as set-up,
 spread over every regency; 70 % paid through this month, 10 % one to three months behind,
-15 % lapsed, 5 % never paid; a fifth paid for by sponsors this month.
+15 % lapsed, 5 % never paid; a fifth paid for by sponsors this month, half of those until two
+months from now (the coming cliffs); a payment a member and each sponsor's invoices of the year,
+paid; eleven closed months of history behind the current one.
+
+The sponsor panel (every sponsor's members, money and coming cliffs, from the funding roll-up)
+is set against listing one sponsor's coming cliffs from its payer assignments, as the sponsor's
+own cliff page does.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,14 +115,74 @@ def populate(url: str, n: int) -> list[str]:
             text(
                 "INSERT INTO payer_assignments "
                 "(member_id, sponsor_id, from_month, to_month, created_at, created_by) "
-                "SELECT m.id, r.sponsor, :this_month, :next_year, :now, 'bench' FROM members m "
+                "SELECT m.id, r.sponsor, :this_month, "
+                "CASE WHEN m.id % 10 = 0 THEN :soon ELSE :next_year END, :now, 'bench' FROM members m "
                 "JOIN bench_regency r ON r.code = substr(m.region_code, 1, 4) WHERE m.id % 5 = 0"
             ),
-            {"this_month": this_month, "next_year": _months_back(TODAY, -12), "now": now},
-        )
+            {"this_month": this_month, "soon": _months_back(TODAY, -2), "next_year": _months_back(TODAY, -12),
+             "now": now},
+        )  # fmt: skip
+        _money(conn, now, sponsor_of)
         if postgresql:
             conn.execute(text("ANALYZE"))
     return regencies
+
+
+def _money(conn: Any, now: datetime, sponsor_of: dict[str, int]) -> None:
+    """A payment a member (the self-payers' volume the sponsor panel's index must step over),
+    and each sponsor's invoices of the year's months so far, paid."""
+    conn.execute(
+        text(
+            "INSERT INTO payments (channel, idempotency_key, request_hash, kind, reference, payer_kind, "
+            "member_id, sponsor_id, region_code, amount, paid_at, received_at) "
+            "SELECT 'BENCH', 'm' || member_id, 'x', 'payment', 'p' || member_id, 'self', member_id, NULL, "
+            "region_code, 16800, :now, :now FROM member_accounts"
+        ),
+        {"now": now},
+    )
+    months = [date(TODAY.year, m, 1) for m in range(1, TODAY.month + 1)]
+    invoices = [
+        {"id": 1 + i * 12 + k, "number": f"INV-{code}-{month:%Y%m}", "sponsor": sponsor, "period": month,
+         "region": code, "now": now}
+        for i, (code, sponsor) in enumerate(sorted(sponsor_of.items()))
+        for k, month in enumerate(months)
+    ]  # fmt: skip
+    conn.execute(
+        text(
+            "INSERT INTO invoices (id, number, sponsor_id, period, region_code, members, total, run_id, "
+            "created_at) VALUES (:id, :number, :sponsor, :period, :region, 1000, 16800000, NULL, :now)"
+        ),
+        invoices,
+    )
+    conn.execute(
+        text(
+            "INSERT INTO payments (channel, idempotency_key, request_hash, kind, reference, payer_kind, "
+            "member_id, sponsor_id, region_code, amount, paid_at, received_at) VALUES ('BENCH', :number, "
+            "'x', 'payment', :number, 'sponsor', NULL, :sponsor, :region, 16800000, :now, :now)"
+        ),
+        invoices,
+    )
+
+
+def _history(url: str) -> None:
+    """Eleven closed months behind this one (today's figures again: the trend's read is what is
+    timed, not what it says)."""
+    from jaring.kit import db
+    from jaring.monitoring import rollup
+    from jaring.monitoring.model import coverage_history
+
+    with db.transaction(url) as conn:
+        for level in (2, 4):
+            counts = rollup.counts_by_region_in(conn, "", level, TODAY)
+            conn.execute(
+                coverage_history.insert(),
+                [
+                    {"month": _months_back(TODAY, k), "level": level, "region": region,
+                     "recorded_at": datetime.now(UTC), **vars(c)}
+                    for k in range(1, 12)
+                    for region, c in counts.items()
+                ],
+            )  # fmt: skip
 
 
 # Member rows: a unique participant number and blind index made from the serial (the dashboard
@@ -141,6 +207,13 @@ SELECT 1000000000 + g, substr('00000000000' || g, -11), printf('%032x', g), zero
        '2024-01-05', 'bulk', NULL, datetime('now')
 FROM s JOIN bench_regency r ON r.i = g % :regencies
 """
+
+
+def sponsor_ids(url: str) -> dict[str, int]:
+    from jaring.kit import db
+
+    with db.reading(url) as conn:
+        return {str(code): int(i) for code, i in conn.execute(text("SELECT code, id FROM sponsors"))}
 
 
 def _median_ms(fn: Any, repeat: int) -> tuple[float, Any]:
@@ -190,7 +263,9 @@ def bench(kind: str, n: int, requests: int, work: Path) -> list[tuple[str, ...]]
     from jaring.contributions.coverage import counts_by_region_in
     from jaring.kit import db
     from jaring.kit.auth import system
+    from jaring.membership import service as membership
     from jaring.monitoring import rollup
+    from jaring.monitoring.funding import funding_panel_in
     from jaring.monitoring.service import overview
 
     rows: list[tuple[str, ...]] = []
@@ -207,14 +282,29 @@ def bench(kind: str, n: int, requests: int, work: Path) -> list[tuple[str, ...]]
             roll_ms, rolled = _median_ms(lambda: rollup.counts_by_region_in(conn, "", 2, TODAY), 20)
         if {k: vars(v) for k, v in counted.items()} != {k: vars(v) for k, v in rolled.items()}:
             raise SystemExit("the roll-up and the member count disagree")
+        _history(url)
         admin = system("bench")
-        page_ms, _ = _median_ms(lambda: overview(principal=admin, url=url), 20)
+        page_ms, view = _median_ms(lambda: overview(principal=admin, url=url), 20)
+        first = sorted(sponsor_ids(url).items())[0]
+        with db.reading(url) as conn:
+            window = TODAY + timedelta(days=120)
+            cliff_ms, ends = _median_ms(
+                lambda: membership.sponsor_funding_ends_in(conn, first[1], TODAY, window), 3
+            )
+            panel_ms, panel = _median_ms(lambda: funding_panel_in(conn, admin, "", TODAY), 20)
+        shown = next(s for s in panel.sponsors if s.code == first[0])
+        if shown.ending != len(ends) or len(view.trend) != 12:
+            raise SystemExit("the sponsor panel and the sponsor's cliff report disagree")
         rows += [
             (label, "national figures: counting the members (baseline)", f"{live_ms:,.0f} ms", "1.00x"),
             (label, "national figures: read from the roll-up", f"{roll_ms:,.1f} ms",
              f"{live_ms / roll_ms:,.0f}x faster"),
             (label, "national overview in-process (roll-up + regions + claims + universe)",
              f"{page_ms:,.1f} ms", ""),
+            (label, f"coming cliffs of one sponsor ({first[0]}): its payer assignments (baseline)",
+             f"{cliff_ms:,.0f} ms", "1.00x"),
+            (label, f"sponsor panel, all {len(panel.sponsors)} sponsors, from the funding roll-up",
+             f"{panel_ms:,.1f} ms", f"{cliff_ms / panel_ms:,.0f}x faster than one sponsor counted"),
             (label, f"roll-up full rebuild ({built.regencies} regencies)", f"{full_s:,.1f} s",
              f"{full_s * 1000 / live_ms:,.2f}x one member count"),
         ]  # fmt: skip

@@ -312,6 +312,7 @@ def _register_domains() -> None:
     from jaring.demo.commands import demo
     from jaring.kit.commands import audit, db
     from jaring.membership.commands import members
+    from jaring.monitoring.commands import monitoring
     from jaring.reference.commands import reference, region
     from jaring.registry.commands import nik, registry
     from jaring.sponsors.commands import sponsors
@@ -338,6 +339,7 @@ def _register_domains() -> None:
     cli.add_command(ledger)
     cli.add_command(reconcile)
     cli.add_command(claims)
+    cli.add_command(monitoring)
     cli.add_command(demo)
 
 

@@ -161,3 +161,20 @@ def test_the_year_s_budget_billed_and_paid(world: World) -> None:
     assert prov.paid_pct == round(100 * charged / 10_000_000, 1)
     kab = next(s for s in panel.sponsors if s.code == "KAB")
     assert (kab.allocated, kab.paid, kab.paid_pct) == (None, 0, None)
+
+
+def test_the_refresh_command_closes_the_month_for_a_scheduled_run(world: World) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from jaring.cli import cli
+
+    rollup.refresh(world.url, LAST.first_day)
+    ran = CliRunner().invoke(cli, ["monitoring", "refresh", "--json"], catch_exceptions=False)
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output) == {"kind": "full", "regencies": 3, "month": str(THIS), "closed": str(LAST)}
+    assert _history(world.url, LAST, 4) == _counted(world.url, 4, LAST.last_day)
+    again = CliRunner().invoke(cli, ["monitoring", "refresh"], catch_exceptions=False)
+    assert again.exit_code == 0
+    assert "sudah mutakhir" in again.output
