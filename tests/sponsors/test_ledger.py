@@ -73,3 +73,30 @@ def test_an_overcommitted_or_missing_budget_is_flagged(world: World):
     with pytest.raises(NotFound):
         budget_ledger(principal=Principal("x", REGENCY_OFFICER, region_code="3171"), sponsor="KAB",
                       fiscal_year=2026, url=world.url)  # fmt: skip
+
+
+def test_every_sponsor_s_ledger_at_once_is_each_sponsor_s_ledger(world: World):
+    from jaring.sponsors.ledger import budget_ledgers
+
+    world.sponsor("PROV", "province", "35")
+    other = world.person(6, "3507020002", date(2026, 1, 5))
+    world.sponsor_window(other, "PROV", Month(2026, 3), Month(2026, 9))
+    add_budget(principal=MALANG, sponsor="KAB", fiscal_year=2026, amount=1_000_000, url=world.url)
+    together = budget_ledgers(
+        principal=system("test"), fiscal_year=2026, today=date(2026, 3, 10), url=world.url
+    )
+    assert {s.code for s, _ in together} == {"KAB", "PROV"}
+    for sponsor, ledger in together:
+        alone = budget_ledger(
+            principal=system("test"),
+            sponsor=sponsor.code,
+            fiscal_year=2026,
+            today=date(2026, 3, 10),
+            url=world.url,
+        )
+        assert ledger == alone, sponsor.code
+    prov = dict((s.code, book) for s, book in together)["PROV"]
+    assert [m.members for m in prov.months] == [0, 0] + [1] * 6 + [0] * 4
+    # What a region officer may see: the regency's sponsor, not the province's.
+    mine = budget_ledgers(principal=MALANG, fiscal_year=2026, url=world.url)
+    assert [s.code for s, _ in mine] == ["KAB"]

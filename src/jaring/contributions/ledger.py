@@ -137,29 +137,35 @@ def check(*, principal: Principal, url: str | None = None, show: int = 20) -> Le
 
 
 def sponsor_months_in(
-    conn: Connection, sponsor_id: int, first: date, end: date
-) -> dict[date, tuple[int, int]]:
-    """Per month in [first, end): (billed, paid) on the sponsor's charges; paid is what
-    payments allocated to those charges (reversals net out)."""
-    billed = conn.execute(
-        select(charges.c.month, func.sum(charges.c.amount))
-        .where(charges.c.sponsor_id == sponsor_id, charges.c.month >= first, charges.c.month < end)
-        .group_by(charges.c.month)
-    ).all()
-    paid = conn.execute(
-        select(allocations.c.month, func.sum(allocations.c.amount))
+    conn: Connection, sponsor_ids: list[int], first: date, end: date
+) -> dict[tuple[int, date], tuple[int, int]]:
+    """Per sponsor and month in [first, end): (billed, paid) on the sponsor's charges; paid is
+    what payments allocated to those charges (reversals net out)."""
+    if not sponsor_ids:
+        return {}
+    mine = and_(charges.c.sponsor_id.in_(sponsor_ids), charges.c.month >= first, charges.c.month < end)
+    billed = db.plain_rows(
+        conn,
+        select(charges.c.sponsor_id, charges.c.month, func.sum(charges.c.amount))
+        .where(mine)
+        .group_by(charges.c.sponsor_id, charges.c.month),
+    )
+    paid = db.plain_rows(
+        conn,
+        select(charges.c.sponsor_id, allocations.c.month, func.sum(allocations.c.amount))
         .select_from(
             allocations.join(
                 charges,
                 and_(charges.c.member_id == allocations.c.member_id, charges.c.month == allocations.c.month),
             )
         )
-        .where(charges.c.sponsor_id == sponsor_id, charges.c.month >= first, charges.c.month < end)
-        .group_by(allocations.c.month)
-    ).all()
-    out: dict[date, tuple[int, int]] = {}
-    for row in billed:
-        out[row[0]] = (int(row[1] or 0), 0)
-    for row in paid:
-        out[row[0]] = (out.get(row[0], (0, 0))[0], int(row[1] or 0))
+        .where(mine)
+        .group_by(charges.c.sponsor_id, allocations.c.month),
+    )
+    out: dict[tuple[int, date], tuple[int, int]] = {}
+    for sponsor, month, amount in billed:
+        out[(int(sponsor), month)] = (int(amount or 0), 0)
+    for sponsor, month, amount in paid:
+        key = (int(sponsor), month)
+        out[key] = (out.get(key, (0, 0))[0], int(amount or 0))
     return out

@@ -1251,16 +1251,24 @@ def member_index_in(conn: Connection, month: Month) -> pa.Table:
     )
 
 
-def sponsored_terms_in(conn: Connection, sponsor_id: int, month: Month) -> list[tuple[int, int, str, int]]:
-    """(income, program bits, sector, members) of the members a sponsor pays for in `month`:
-    what its commitment for that month is priced from."""
+def sponsored_terms_in(
+    conn: Connection, sponsor_ids: list[int], month: Month
+) -> dict[int, list[tuple[int, int, str, int]]]:
+    """By sponsor: (income, program bits, sector, members) of the members it pays for in
+    `month`, what its commitment for that month is priced from. One grouped query however many
+    sponsors are asked for."""
+    out: dict[int, list[tuple[int, int, str, int]]] = {}
+    if not sponsor_ids:
+        return out
     b = billable_select(month.first_day).subquery()
     rows = conn.execute(
-        select(b.c.income, b.c.programs, b.c.sector, func.count())
-        .where(b.c.sponsor_id == sponsor_id, b.c.segment == "bpu")
-        .group_by(b.c.income, b.c.programs, b.c.sector)
+        select(b.c.sponsor_id, b.c.income, b.c.programs, b.c.sector, func.count())
+        .where(b.c.sponsor_id.in_(sponsor_ids), b.c.segment == "bpu")
+        .group_by(b.c.sponsor_id, b.c.income, b.c.programs, b.c.sector)
     )
-    return [(int(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]
+    for r in rows:
+        out.setdefault(int(r[0]), []).append((int(r[1]), int(r[2]), str(r[3]), int(r[4])))
+    return out
 
 
 def sponsor_funding_ends_in(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from jaring.kit import db
 from jaring.kit.auth import Principal, require
 from jaring.kit.errors import BadInput
 from jaring.monitoring import service as monitoring
@@ -28,7 +29,7 @@ from jaring.monitoring.service import RegionRow
 from jaring.rules.engine import Usage, default_rulebook
 from jaring.sponsors import budgets as sponsor_budgets
 from jaring.sponsors import service as sponsors
-from jaring.sponsors.ledger import budget_ledger
+from jaring.sponsors.ledger import budget_ledgers
 
 WEIGHTS_PARAMETER = "monitoring.paritrana_weights"
 # The scorecard's indicators, each with the Paritrana area it stands for.
@@ -161,15 +162,15 @@ def report_day(year: int, today: date | None = None) -> date:
 def sponsor_years(principal: Principal, year: int, url: str | None) -> tuple[list[SponsorYear], bool]:
     """The sponsors the principal may see with their year's ledger; budgets only for a role
     that may read them (the second value says whether it could)."""
-    visible = sponsors.list_sponsors(principal=principal, url=url)
     if not principal.may("sponsor.read"):
+        visible = sponsors.list_sponsors(principal=principal, url=url)
         return [SponsorYear(s.code, s.kind, s.region_code, None, "") for s in visible], False
     out = []
-    for sponsor in visible:
-        line = sponsor_budgets.allocation(
-            sponsor_budgets.list_budgets(principal=principal, sponsor=sponsor.id, url=url), year
-        )
-        ledger = budget_ledger(principal=principal, sponsor=sponsor.id, fiscal_year=year, url=url)
+    found = budget_ledgers(principal=principal, fiscal_year=year, url=url)
+    with db.reading(url) as conn:
+        lines = sponsor_budgets.budgets_of_in(conn, [s.id for s, _ in found], year)
+    for sponsor, ledger in found:
+        line = sponsor_budgets.allocation(lines.get(sponsor.id, []), year)
         out.append(
             SponsorYear(
                 code=sponsor.code,

@@ -212,8 +212,7 @@ SPONSOR_COLUMNS = (
 def sponsor_rows(principal: Principal, year: int, lang: str, url: str | None) -> list[dict[str, Any]]:
     today = date.today()
     rows = []
-    for found in service.list_sponsors(principal=principal, url=url):
-        book = ledger.budget_ledger(principal=principal, sponsor=found.id, fiscal_year=year, url=url)
+    for found, book in ledger.budget_ledgers(principal=principal, fiscal_year=year, url=url):
         rows.append(
             {
                 "id": found.id,
