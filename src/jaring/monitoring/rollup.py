@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    and_,
     case,
     delete,
     func,
@@ -214,18 +215,18 @@ def _count_funding(month: Month, where: ColumnElement[bool] | None) -> Any:
     """Members each sponsor pays for in the month, by regency and the month the funding ends
     (NULL when another assignment follows on), as `sponsors.cliffs` finds the ends."""
     paying, pays = membership.sponsor_paying_in_month(members.c.id, month.first_day)
+    # An outer join, not EXISTS inside the CASE: that would probe once per sponsored member
+    # even in a full rebuild. At most one assignment starts the month another ends (overlaps
+    # are refused), so the join adds no rows.
     later = payer_assignments.alias("later")
-    follows = (
-        select(later.c.id)
-        .where(later.c.member_id == paying.c.member_id, later.c.from_month == paying.c.to_month)
-        .exists()
-    )
-    ends = case((follows, null()), else_=paying.c.to_month)
+    follows = and_(later.c.member_id == paying.c.member_id, later.c.from_month == paying.c.to_month)
+    ends = case((later.c.id.is_not(None), null()), else_=paying.c.to_month)
     regency = func.substr(members.c.region_code, 1, REGENCY)
     counted = (
         select(regency, paying.c.sponsor_id, ends, func.count())
         .select_from(members)
         .join(paying, pays)
+        .outerjoin(later, follows)
         .where(members.c.segment == "bpu")
         .group_by(regency, paying.c.sponsor_id, ends)
     )
