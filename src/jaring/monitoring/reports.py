@@ -198,7 +198,7 @@ def inpres_report(
     region (scope as in the coverage overview: another region is not found)."""
     require(principal, "monitoring.read")
     day = on or report_day(year)
-    view = monitoring.overview(principal=principal, region=region, on=day, url=url)
+    view = monitoring.overview(principal=principal, region=region, on=day, url=url, details=False)
     found, visible = sponsor_years(principal, year, url)
     rows = [inpres_row(child, under(child.code, found)) for child in view.rows]
     total = inpres_row(view.total, under(view.code or "", found))

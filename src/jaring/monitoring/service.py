@@ -114,8 +114,16 @@ def _scope(principal: Principal, region: str | None) -> str:
 
 
 def overview(
-    *, principal: Principal, region: str | None = None, on: date | None = None, url: str | None = None
+    *,
+    principal: Principal,
+    region: str | None = None,
+    on: date | None = None,
+    url: str | None = None,
+    details: bool = True,
 ) -> Overview:
+    """The figures of the regions one level below `region` (the principal's own, or the nation)
+    on a day; `details` adds the trend and the sponsor panel (the map and reports need only the
+    regions)."""
     require(principal, "monitoring.read")
     day = on or date.today()
     prefix = _scope(principal, region)
@@ -144,10 +152,10 @@ def overview(
         everything = RegionCoverage()
         for found in counts.values():
             everything.add(found)
-        points = trend_in(conn, prefix, day, everything)
+        points = trend_in(conn, prefix, day, everything) if details else []
         funding = (
             funding_panel_in(conn, principal, prefix, day)
-            if current and built and principal.may("sponsor.read")
+            if details and current and built and principal.may("sponsor.read")
             else None
         )
     rows = [

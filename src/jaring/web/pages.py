@@ -127,7 +127,9 @@ def dashboard_map(request: Request) -> Response:
         return JSONResponse({"detail": "log in first"}, status_code=401)
     region = request.query_params.get("region") or ""
     try:
-        view = monitoring.overview(principal=principal, region=region or None, url=store_url(request))
+        view = monitoring.overview(
+            principal=principal, region=region or None, url=store_url(request), details=False
+        )
     except (NotFound, Forbidden):
         return JSONResponse({"detail": "region not found"}, status_code=404)
     level = {"national": "province", "province": "regency", "regency": "district"}[view.level]
