@@ -178,3 +178,34 @@ def test_the_refresh_command_closes_the_month_for_a_scheduled_run(world: World) 
     again = CliRunner().invoke(cli, ["monitoring", "refresh"], catch_exceptions=False)
     assert again.exit_code == 0
     assert "sudah mutakhir" in again.output
+
+
+def test_a_page_recounts_small_changes_and_leaves_big_ones_to_the_background(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from sqlalchemy import update
+
+    from jaring.membership.model import members
+
+    rollup.refresh(world.url)
+    jakarta = world.people[FIRST_ID + 4]
+    bill_through(world, jakarta, str(THIS))
+    pay(world, jakarta, sum(charge_amounts(world.url, jakarta).values()), TODAY.isoformat())
+    assert rollup.state(world.url).marked == 1
+    view = overview(principal=ADMIN, url=world.url)
+    assert not view.updating  # one small regency: recounted before the page answered
+    assert rollup.state(world.url).marked == 0
+    assert next(r for r in view.rows if r.code == "31").covered == 1
+    # More members marked than a page may wait for: it answers with the figures as they were.
+    monkeypatch.setattr(rollup, "INLINE_MEMBERS", 1)
+    with db.transaction(world.url) as conn:
+        conn.execute(update(members).where(members.c.id == FIRST_ID + 1).values(name="Peserta Satu"))
+    assert rollup.state(world.url).marked_members == 2  # Malang's two BPU members
+    assert overview(principal=ADMIN, url=world.url).updating
+    deadline = time.monotonic() + 60
+    while rollup.state(world.url).marked and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert rollup.state(world.url).marked == 0  # the background refresh did it
+    assert not overview(principal=ADMIN, url=world.url).updating

@@ -47,9 +47,12 @@ from jaring.reference.codes import code_prefix_range
 
 # Above this many marked regencies one grouped pass over every member beats one pass each.
 FULL_REBUILD_AT = 64
-# A page recounts up to this many marked regencies before it answers; more (a billing run,
-# a new month) are recounted in the background while pages read the figures as they were.
+# A page recounts up to this many marked regencies, holding up to INLINE_MEMBERS members
+# between them, before it answers; more (a billing run, a new month, big regencies) are
+# recounted in the background while pages read the figures as they were. A recount costs
+# about 30-40 µs a member on PostgreSQL (bench/dashboard.py): 10,000 members is ~0.3 s.
 INLINE_AT_MOST = 8
+INLINE_MEMBERS = 10_000
 # Paid-through months further back than this are stored as this far back: on any day of the
 # built month they are all lapsed alike, and the roll-up keeps a dozen months, not decades.
 HORIZON_MONTHS = 24
@@ -136,13 +139,24 @@ def _record_close(conn: Connection, month: Month) -> None:
 class State:
     month: date | None  # the month the roll-up was built for (None: never built)
     marked: int  # regencies waiting to be recounted
+    marked_members: int = 0  # members those regencies held at their last count
+
+    def quick(self) -> bool:
+        """Whether recounting what is marked is quick enough for a page to wait for it."""
+        return self.marked <= INLINE_AT_MOST and self.marked_members <= INLINE_MEMBERS
 
 
 def state(url: str | None = None) -> State:
     with db.reading(url) as conn:
         month = conn.execute(select(rollup_state.c.month).where(rollup_state.c.id == 1)).scalar_one_or_none()
         marked = conn.execute(select(func.count()).select_from(rollup_dirty)).scalar_one()
-    return State(month, int(marked))
+        held: Any = conn.execute(
+            select(func.sum(coverage_rollup.c.members)).where(
+                coverage_rollup.c.level == REGENCY,
+                coverage_rollup.c.region.in_(select(rollup_dirty.c.regency)),
+            )
+        ).scalar_one()
+    return State(month, int(marked), int(held or 0))
 
 
 _background = threading.Lock()

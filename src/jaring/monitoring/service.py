@@ -201,7 +201,7 @@ def _bring_up_to_date(url: str | None, day: date) -> bool | None:
     """Refresh the roll-up before reading it when that is quick; otherwise start a refresh in
     the background and say the figures lag (True). None: it was never built for any month."""
     now = rollup.state(url)
-    if now.month == Month.of(day).first_day and now.marked <= rollup.INLINE_AT_MOST:
+    if now.month == Month.of(day).first_day and now.quick():
         rollup.refresh(url)
         return False
     rollup.refresh_in_background(url)
