@@ -22,9 +22,8 @@ from jaring.kit.periods import Month
 from jaring.monitoring.model import funding_rollup
 from jaring.reference.codes import code_prefix_range
 from jaring.sponsors.budgets import allocation, budgets_of_in
+from jaring.sponsors.cliffs import WINDOW_DAYS
 from jaring.sponsors.model import sponsors, transition_plans
-
-WINDOW_DAYS = 120  # as the sponsor page's cliffs: one budget revision's notice
 
 
 @dataclass

@@ -21,13 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from jaring.kit import db
 from jaring.kit.auth import Principal, require
 from jaring.kit.errors import BadInput
 from jaring.monitoring import service as monitoring
 from jaring.monitoring.service import RegionRow
 from jaring.rules.engine import Usage, default_rulebook
-from jaring.sponsors import budgets as sponsor_budgets
 from jaring.sponsors import service as sponsors
 from jaring.sponsors.ledger import budget_ledgers
 
@@ -166,18 +164,14 @@ def sponsor_years(principal: Principal, year: int, url: str | None) -> tuple[lis
         visible = sponsors.list_sponsors(principal=principal, url=url)
         return [SponsorYear(s.code, s.kind, s.region_code, None, "") for s in visible], False
     out = []
-    found = budget_ledgers(principal=principal, fiscal_year=year, url=url)
-    with db.reading(url) as conn:
-        lines = sponsor_budgets.budgets_of_in(conn, [s.id for s, _ in found], year)
-    for sponsor, ledger in found:
-        line = sponsor_budgets.allocation(lines.get(sponsor.id, []), year)
+    for sponsor, ledger in budget_ledgers(principal=principal, fiscal_year=year, url=url):
         out.append(
             SponsorYear(
                 code=sponsor.code,
                 kind=sponsor.kind,
                 region_code=sponsor.region_code,
-                allocated=None if line is None else line.amount,
-                document="" if line is None else line.document,
+                allocated=ledger.allocated,
+                document=ledger.budget_document,
                 committed=ledger.committed,
                 billed=ledger.billed,
                 paid=ledger.paid,

@@ -9,12 +9,13 @@ the time, and those cannot be told apart afterwards."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
 from jaring.claims.model import claim_payouts, claims
+from jaring.claims.payout_clock import WIB
 from jaring.contributions.coverage import RegionCoverage
 from jaring.kit import db
 from jaring.kit.periods import Month
@@ -22,8 +23,6 @@ from jaring.monitoring.model import coverage_history
 from jaring.reference.codes import code_prefix_range
 
 MONTHS = 12
-# Months are counted in Western Indonesia Time, the calendar of most officers and members.
-WIB = timezone(timedelta(hours=7), "WIB")
 STATUSES = ("members", "active", "arrears", "lapsed", "not_started", "sponsored")
 
 
@@ -62,7 +61,8 @@ def coverage_history_in(
 
 
 def _month_index(column: Any, months: list[Month]) -> Any:
-    # A CASE over the month boundaries: the same SQL on SQLite and PostgreSQL.
+    # A CASE over the month boundaries (in WIB, as the claims date themselves): the same SQL
+    # on SQLite and PostgreSQL.
     starts = [datetime.combine(m.first_day, time(), tzinfo=WIB) for m in months[1:]]
     return case(*((column < start, i) for i, start in enumerate(starts)), else_=len(starts))
 

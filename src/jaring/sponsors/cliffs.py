@@ -28,6 +28,7 @@ from jaring.sponsors.model import TRANSITIONS, transition_plans
 from jaring.sponsors.service import visible_sponsor_in
 
 MAX_WINDOW_DAYS = 731
+WINDOW_DAYS = 120  # the default notice: one budget revision ahead
 
 
 @dataclass
@@ -57,7 +58,7 @@ def cliffs(
     principal: Principal,
     sponsor: str | int,
     on: date | None = None,
-    within_days: int = 120,
+    within_days: int = WINDOW_DAYS,
     url: str | None = None,
 ) -> CliffReport:
     """Every end of the sponsor's funding within `within_days` of `on`, with its decisions."""

@@ -52,6 +52,7 @@ class BudgetLedger:
     projected_paid: int = 0  # paid so far + burn x months left
     unpriced_members: int = 0  # member-months whose terms the engine could not price
     warnings: list[str] = field(default_factory=list)
+    budget_document: str = ""  # the allocation's document reference (DPA, Perkada…), "" when none
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,6 +123,7 @@ def ledgers_in(
             fiscal_year=fiscal_year,
             allocated=None if budget is None else budget.amount,
             budget_stage=None if budget is None else budget.stage,
+            budget_document="" if budget is None else budget.document,
             committed=0,
             billed=0,
             paid=0,

@@ -143,7 +143,7 @@ def get_cliffs(
     principal: CurrentPrincipal,
     url: DatabaseUrl,
     on: Annotated[date | None, Query(alias="date")] = None,
-    within_days: Annotated[int, Query(ge=0, le=cliffs.MAX_WINDOW_DAYS)] = 120,
+    within_days: Annotated[int, Query(ge=0, le=cliffs.MAX_WINDOW_DAYS)] = cliffs.WINDOW_DAYS,
 ) -> dict[str, Any]:
     report = cliffs.cliffs(principal=principal, sponsor=sponsor, on=on, within_days=within_days, url=url)
     return report.to_json()
